@@ -1,0 +1,94 @@
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from datetime import datetime
+from uuid import UUID
+
+from application.listing import Position, Sort, SortField, SortValue, TodoFilters
+from domain import InvalidValueError, UserId
+
+MAX_CURSOR_LENGTH = 512
+_SIGNATURE_BYTES = 16
+_INSTANT_FIELDS = frozenset({SortField.CREATED_AT, SortField.UPDATED_AT, SortField.DUE_AT})
+
+
+def _invalid() -> InvalidValueError:
+    return InvalidValueError("cursor", "is invalid or does not belong to this listing")
+
+
+def _b64encode(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _b64decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class CursorCodec:
+    """Opaque, tamper-evident keyset cursors.
+
+    A cursor carries only a position; its HMAC also covers the owner, the filters
+    and the sort it was issued for, so a forged cursor, another user's cursor or
+    one replayed against a different listing is refused rather than obeyed. The
+    secret comes from configuration, so every worker accepts every other's cursors.
+    """
+
+    def __init__(self, secret: bytes) -> None:
+        if len(secret) < 32:
+            raise ValueError("the cursor secret must be at least 32 bytes")
+        self._secret = secret
+
+    def encode(self, owner_id: UserId, filters: TodoFilters, sort: Sort, after: Position) -> str:
+        value = after.value.isoformat() if isinstance(after.value, datetime) else after.value
+        payload = json.dumps([value, after.id.hex], separators=(",", ":")).encode()
+        signature = self._sign(owner_id, filters, sort, payload)
+        return f"{_b64encode(payload)}.{_b64encode(signature)}"
+
+    def decode(self, cursor: str, owner_id: UserId, filters: TodoFilters, sort: Sort) -> Position:
+        if len(cursor) > MAX_CURSOR_LENGTH or not cursor.isascii():
+            raise _invalid()
+        encoded_payload, _, encoded_signature = cursor.partition(".")
+        try:
+            payload = _b64decode(encoded_payload)
+            signature = _b64decode(encoded_signature)
+        except (binascii.Error, ValueError):
+            raise _invalid() from None
+        if not hmac.compare_digest(signature, self._sign(owner_id, filters, sort, payload)):
+            raise _invalid()
+        try:
+            value, id_hex = json.loads(payload)
+            return Position(_parse_value(sort.field, value), UUID(hex=id_hex))
+        except (TypeError, ValueError):
+            raise _invalid() from None
+
+    def _sign(self, owner_id: UserId, filters: TodoFilters, sort: Sort, payload: bytes) -> bytes:
+        scope = json.dumps(
+            [
+                owner_id.value,
+                str(sort),
+                filters.completed,
+                filters.priority,
+                filters.text,
+                filters.due_before and filters.due_before.isoformat(),
+                filters.due_after and filters.due_after.isoformat(),
+            ],
+            separators=(",", ":"),
+        ).encode()
+        message = scope + b"\n" + payload
+        return hmac.digest(self._secret, message, hashlib.sha256)[:_SIGNATURE_BYTES]
+
+
+def _parse_value(field: SortField, value: object) -> SortValue:
+    if field in _INSTANT_FIELDS:
+        if value is None and field is SortField.DUE_AT:
+            return None
+        if isinstance(value, str):
+            return datetime.fromisoformat(value)
+    elif field is SortField.PRIORITY:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif isinstance(value, str):
+        return value
+    raise ValueError(value)

@@ -1,0 +1,105 @@
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from types import TracebackType
+from typing import Protocol, Self
+
+from application.listing import TodoFilters, TodoQuery
+from domain import Todo, TodoId, User, UserId
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, timezone-aware."""
+        ...
+
+
+class IdGenerator(Protocol):
+    def new_todo_id(self) -> TodoId:
+        """A fresh, never reused todo id."""
+        ...
+
+
+class TodoRepository(Protocol):
+    """Todos, always seen through their owner: no method reaches across users."""
+
+    def add(self, todo: Todo) -> None: ...
+
+    def get(self, owner_id: UserId, todo_id: TodoId, *, for_update: bool = False) -> Todo | None:
+        """The owner's todo with that id, or None; `for_update` locks it to the transaction."""
+        ...
+
+    def save(self, todo: Todo) -> None:
+        """Store `todo` over its previous version (`todo.version - 1`).
+
+        Raises StaleWriteError when the stored todo is at another version or gone,
+        so that concurrent writers can never silently overwrite each other.
+        """
+        ...
+
+    def remove(self, todo: Todo) -> None:
+        """Delete `todo` if it is still at `todo.version`; otherwise raise StaleWriteError."""
+        ...
+
+    def find(self, owner_id: UserId, query: TodoQuery) -> Sequence[Todo]:
+        """The page `query` describes, plus the first todo after it when there is one.
+
+        The extra todo lets the caller tell whether a next page exists without a
+        second query. Order: `query.sort`, ties broken by id in the same direction,
+        todos without the sort value last.
+        """
+        ...
+
+    def count(self, owner_id: UserId, filters: TodoFilters) -> int:
+        """How many of the owner's todos match `filters`."""
+        ...
+
+
+class UserRepository(Protocol):
+    def get(self, user_id: UserId) -> User | None: ...
+
+    def add_if_absent(self, user: User) -> User:
+        """Store `user` unless a user with its id exists; return the stored user."""
+        ...
+
+    def save(self, user: User) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction: everything done through it is undone unless `commit` is called."""
+
+    todos: TodoRepository
+    users: UserRepository
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+@dataclass(frozen=True, slots=True)
+class VerifiedClaims:
+    """What a verified token says about its bearer."""
+
+    subject: str
+    email: str | None = None
+    name: str | None = None
+
+
+class TokenVerifier(Protocol):
+    def verify(self, token: str) -> VerifiedClaims:
+        """Claims of a valid token.
+
+        Raises InvalidTokenError for any token that must not be trusted, and
+        AuthenticationUnavailableError when the keys cannot be fetched.
+        """
+        ...

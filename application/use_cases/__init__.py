@@ -1,0 +1,21 @@
+from application.use_cases.create_todo import CreateTodo
+from application.use_cases.current_user import Authenticate, CurrentUser
+from application.use_cases.delete_todo import DeleteTodo
+from application.use_cases.get_todo import GetTodo
+from application.use_cases.list_todos import ListTodos, ListTodosRequest
+from application.use_cases.set_user_active import SetUserActive
+from application.use_cases.toggle_todo import ToggleTodo
+from application.use_cases.update_todo import UpdateTodo
+
+__all__ = [
+    "Authenticate",
+    "CreateTodo",
+    "CurrentUser",
+    "DeleteTodo",
+    "GetTodo",
+    "ListTodos",
+    "ListTodosRequest",
+    "SetUserActive",
+    "ToggleTodo",
+    "UpdateTodo",
+]

@@ -1,0 +1,23 @@
+from application.ports import UnitOfWorkFactory
+from application.use_cases.common import load_owned, retry_stale_writes
+from domain import TodoId, UserId
+
+
+class DeleteTodo:
+    """Delete one of the acting user's todos.
+
+    With an expected version, a todo at any other version is refused (VersionConflictError).
+    """
+
+    def __init__(self, unit_of_work: UnitOfWorkFactory) -> None:
+        self._unit_of_work = unit_of_work
+
+    def __call__(self, actor: UserId, todo_id: TodoId, expected_version: int | None = None) -> None:
+        def attempt() -> None:
+            with self._unit_of_work() as uow:
+                todo = load_owned(uow.todos, actor, todo_id, for_update=True)
+                todo.require_version(expected_version)
+                uow.todos.remove(todo)
+                uow.commit()
+
+        retry_stale_writes(attempt)

@@ -1,0 +1,71 @@
+from dataclasses import dataclass
+from datetime import datetime
+
+from application.cursors import CursorCodec
+from application.listing import (
+    DEFAULT_LIMIT,
+    Position,
+    Sort,
+    TodoFilters,
+    TodoPage,
+    TodoQuery,
+)
+from application.ports import UnitOfWorkFactory
+from domain import Priority, UserId
+
+
+@dataclass(frozen=True, slots=True)
+class ListTodosRequest:
+    completed: bool | None = None
+    priority: Priority | None = None
+    q: str | None = None
+    due_before: datetime | None = None
+    due_after: datetime | None = None
+    sort: str = "created_at:desc"
+    limit: int = DEFAULT_LIMIT
+    offset: int = 0
+    cursor: str | None = None
+
+
+class ListTodos:
+    """List the acting user's todos: filtered, sorted, one page at a time.
+
+    - Filters: completed, priority, q (case-insensitive substring of the title, `%`
+      and `_` literal), due_before and due_after (exclusive; todos without a due
+      date never match them).
+    - Sort: created_at, updated_at, due_at, priority (low < medium < high) or title,
+      asc or desc; ties broken by id; todos without a due date come last either way.
+    - Pages: limit 1-100; either an offset or a cursor from a previous page (keyset,
+      the same cost at any depth), not both. A cursor is valid only for the user,
+      filters and sort it was issued for.
+    - `total` counts every matching todo; `next_cursor` is None on the last page.
+    """
+
+    def __init__(self, unit_of_work: UnitOfWorkFactory, cursors: CursorCodec) -> None:
+        self._unit_of_work = unit_of_work
+        self._cursors = cursors
+
+    def __call__(self, actor: UserId, request: ListTodosRequest) -> TodoPage:
+        filters = TodoFilters(
+            completed=request.completed,
+            priority=request.priority,
+            text=request.q,
+            due_before=request.due_before,
+            due_after=request.due_after,
+        )
+        sort = Sort.parse(request.sort)
+        after = (
+            None
+            if request.cursor is None
+            else self._cursors.decode(request.cursor, actor, filters, sort)
+        )
+        query = TodoQuery(filters, sort, request.limit, request.offset, after)
+        with self._unit_of_work() as uow:
+            found = uow.todos.find(actor, query)
+            total = uow.todos.count(actor, filters)
+        items = tuple(found[: query.limit])
+        next_cursor = None
+        if len(found) > query.limit:
+            last = Position.of(items[-1], sort.field)
+            next_cursor = self._cursors.encode(actor, filters, sort, last)
+        return TodoPage(items, total, query.limit, query.offset, next_cursor)

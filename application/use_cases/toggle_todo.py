@@ -1,0 +1,25 @@
+from application.ports import Clock, UnitOfWorkFactory
+from application.use_cases.common import load_owned, retry_stale_writes
+from domain import Todo, TodoId, UserId
+
+
+class ToggleTodo:
+    """Flip whether one of the acting user's todos is completed.
+
+    Atomic: N concurrent toggles give exactly N flips and N new versions.
+    """
+
+    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock) -> None:
+        self._unit_of_work = unit_of_work
+        self._clock = clock
+
+    def __call__(self, actor: UserId, todo_id: TodoId) -> Todo:
+        def attempt() -> Todo:
+            with self._unit_of_work() as uow:
+                todo = load_owned(uow.todos, actor, todo_id, for_update=True)
+                toggled = todo.toggled(self._clock.now())
+                uow.todos.save(toggled)
+                uow.commit()
+                return toggled
+
+        return retry_stale_writes(attempt)

@@ -1,0 +1,37 @@
+from application.ports import Clock, UnitOfWorkFactory
+from application.use_cases.common import load_owned, retry_stale_writes
+from domain import Todo, TodoChanges, TodoId, UserId
+
+
+class UpdateTodo:
+    """Change some fields of one of the acting user's todos.
+
+    - Only the fields given change; None clears the description or the due date.
+    - Each field keeps its creation rules; completing sets completed_at, reopening clears it.
+    - A change that changes nothing leaves the todo, its version and updated_at as they are.
+    - With an expected version, a todo at any other version is refused (VersionConflictError).
+    - Concurrent writers never overwrite each other's changes.
+    """
+
+    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock) -> None:
+        self._unit_of_work = unit_of_work
+        self._clock = clock
+
+    def __call__(
+        self,
+        actor: UserId,
+        todo_id: TodoId,
+        changes: TodoChanges,
+        expected_version: int | None = None,
+    ) -> Todo:
+        def attempt() -> Todo:
+            with self._unit_of_work() as uow:
+                todo = load_owned(uow.todos, actor, todo_id, for_update=True)
+                todo.require_version(expected_version)
+                changed = todo.changed(changes, self._clock.now())
+                if changed is not todo:
+                    uow.todos.save(changed)
+                    uow.commit()
+                return changed
+
+        return retry_stale_writes(attempt)

@@ -1,0 +1,130 @@
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import Enum
+from typing import Final
+from uuid import UUID
+
+from domain.errors import InvalidValueError, TodoNotFoundError, VersionConflictError
+from domain.user import UserId
+from domain.values import (
+    Priority,
+    parse_description,
+    parse_instant,
+    parse_optional_instant,
+    parse_priority,
+    parse_title,
+)
+
+TodoId = UUID
+
+
+class Unset(Enum):
+    """Marks a field a partial change leaves alone (as opposed to setting it to None)."""
+
+    UNSET = "unset"
+
+
+UNSET: Final = Unset.UNSET
+
+
+@dataclass(frozen=True, slots=True)
+class NewTodo:
+    """What a user provides to create a todo; everything else is the service's."""
+
+    title: str
+    description: str | None = None
+    priority: Priority = Priority.MEDIUM
+    due_at: datetime | None = None
+    completed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TodoChanges:
+    """A partial change: UNSET leaves a field alone, None clears an optional one."""
+
+    title: str | Unset = UNSET
+    description: str | Unset | None = UNSET
+    priority: Priority | Unset = UNSET
+    due_at: datetime | Unset | None = UNSET
+    completed: bool | Unset = UNSET
+
+
+@dataclass(frozen=True, slots=True)
+class Todo:
+    """A todo and its invariants; every change returns a new Todo one version up."""
+
+    id: TodoId
+    owner_id: UserId
+    title: str
+    description: str | None
+    priority: Priority
+    due_at: datetime | None
+    completed: bool
+    completed_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    version: int = field(default=1)
+
+    def __post_init__(self) -> None:
+        if parse_title(self.title) != self.title:
+            raise InvalidValueError("title", "must be stripped of surrounding whitespace")
+        parse_description(self.description)
+        for name in ("due_at", "completed_at", "created_at", "updated_at"):
+            object.__setattr__(self, name, parse_optional_instant(name, getattr(self, name)))
+        if self.version < 1:
+            raise InvalidValueError("version", "must be at least 1")
+        if self.completed != (self.completed_at is not None):
+            raise InvalidValueError("completed_at", "must be set exactly when completed")
+
+    @classmethod
+    def create(cls, todo_id: TodoId, owner_id: UserId, new: NewTodo, now: datetime) -> "Todo":
+        now = parse_instant("now", now)
+        return cls(
+            id=todo_id,
+            owner_id=owner_id,
+            title=parse_title(new.title),
+            description=parse_description(new.description),
+            priority=parse_priority(new.priority),
+            due_at=parse_optional_instant("due_at", new.due_at),
+            completed=new.completed,
+            completed_at=now if new.completed else None,
+            created_at=now,
+            updated_at=now,
+        )
+
+    def is_owned_by(self, user_id: UserId) -> bool:
+        return self.owner_id == user_id
+
+    def require_owner(self, user_id: UserId) -> None:
+        """Another user's todo is reported exactly like a missing one."""
+        if not self.is_owned_by(user_id):
+            raise TodoNotFoundError
+
+    def require_version(self, expected: int | None) -> None:
+        if expected is not None and expected != self.version:
+            raise VersionConflictError(expected=expected, actual=self.version)
+
+    def changed(self, changes: TodoChanges, now: datetime) -> "Todo":
+        """Apply a partial change; a change that changes nothing returns this todo as is."""
+        updates: dict[str, object] = {}
+        if changes.title is not UNSET:
+            updates["title"] = parse_title(changes.title)
+        if changes.description is not UNSET:
+            updates["description"] = parse_description(changes.description)
+        if changes.priority is not UNSET:
+            updates["priority"] = parse_priority(changes.priority)
+        if changes.due_at is not UNSET:
+            updates["due_at"] = parse_optional_instant("due_at", changes.due_at)
+        if changes.completed is not UNSET:
+            updates["completed"] = changes.completed
+        effective = {name: v for name, v in updates.items() if getattr(self, name) != v}
+        if not effective:
+            return self
+        # The clock may step back; updated_at never does.
+        moment = max(parse_instant("now", now), self.updated_at)
+        if "completed" in effective:
+            effective["completed_at"] = moment if effective["completed"] else None
+        return replace(self, **effective, updated_at=moment, version=self.version + 1)  # type: ignore[arg-type]
+
+    def toggled(self, now: datetime) -> "Todo":
+        return self.changed(TodoChanges(completed=not self.completed), now)

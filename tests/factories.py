@@ -1,0 +1,45 @@
+"""Small builders of test data and deterministic stand-ins for the clock and id ports."""
+
+import itertools
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from application.ports import Clock, IdGenerator
+from domain import NewTodo, Todo, TodoId, UserId
+
+ALICE = UserId("alice")
+BOB = UserId("bob")
+T0 = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+CURSOR_SECRET = b"k" * 32
+
+
+class FixedClock(Clock):
+    """A clock that moves only when told to."""
+
+    def __init__(self, start: datetime = T0) -> None:
+        self.current = start
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, seconds: float = 1) -> datetime:
+        self.current += timedelta(seconds=seconds)
+        return self.current
+
+
+class SequentialIds(IdGenerator):
+    def __init__(self) -> None:
+        self._counter = itertools.count(1)
+
+    def new_todo_id(self) -> TodoId:
+        return uuid.UUID(int=next(self._counter))
+
+
+def make_todo(**overrides: Any) -> Todo:
+    owner = overrides.pop("owner_id", ALICE)
+    todo_id = overrides.pop("id", None) or uuid.uuid4()
+    now = overrides.pop("now", T0)
+    todo = Todo.create(todo_id, owner, NewTodo(title=overrides.pop("title", "Buy milk")), now)
+    return replace(todo, **overrides) if overrides else todo

@@ -1,0 +1,51 @@
+import pytest
+
+from application import TodoService, VerifiedClaims
+from application.errors import InvalidTokenError
+from application.use_cases import Authenticate
+from domain import UserDeactivatedError, UserId, UserNotFoundError
+from tests.factories import T0
+
+
+def test_a_user_is_created_on_first_sight_from_the_claims(service: TodoService) -> None:
+    user = service.current_user(VerifiedClaims("alice", email="a@example.com", name="Alice"))
+    assert (user.id, user.email, user.name, user.created_at) == (
+        UserId("alice"),
+        "a@example.com",
+        "Alice",
+        T0,
+    )
+    assert service.current_user(VerifiedClaims("alice", email="changed@example.com")) == user
+
+
+def test_claims_that_break_the_profile_rules_are_left_out(service: TodoService) -> None:
+    user = service.current_user(VerifiedClaims("alice", email="x" * 1000, name="A\x00"))
+    assert (user.email, user.name) == (None, None)
+
+
+def test_a_deactivated_user_is_refused_and_can_be_reactivated(service: TodoService) -> None:
+    service.current_user(VerifiedClaims("alice"))
+    service.set_user_active(UserId("alice"), active=False)
+    with pytest.raises(UserDeactivatedError):
+        service.current_user(VerifiedClaims("alice"))
+    service.set_user_active(UserId("alice"), active=True)
+    assert service.current_user(VerifiedClaims("alice")).active
+
+
+def test_an_unknown_user_cannot_be_deactivated(service: TodoService) -> None:
+    with pytest.raises(UserNotFoundError):
+        service.set_user_active(UserId("nobody"), active=False)
+
+
+class _StaticVerifier:
+    def verify(self, token: str) -> VerifiedClaims:
+        if token != "good":
+            raise InvalidTokenError
+        return VerifiedClaims("alice")
+
+
+def test_authenticate_returns_the_user_behind_a_valid_token(service: TodoService) -> None:
+    sut = Authenticate(_StaticVerifier(), service.current_user)
+    assert sut("good").id == UserId("alice")
+    with pytest.raises(InvalidTokenError):
+        sut("bad")
