@@ -1,0 +1,68 @@
+"""Session-wide fixtures: a throwaway PostgreSQL database per test run."""
+
+import os
+import secrets
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg import sql
+
+POSTGRES_HOST = os.environ.get("TODO_TEST_POSTGRES_HOST", "127.0.0.1")
+POSTGRES_PORT = int(os.environ.get("TODO_TEST_POSTGRES_PORT", "5432"))
+POSTGRES_USER = os.environ.get("TODO_TEST_POSTGRES_USER", "postgres")
+REQUIRE_POSTGRES = os.environ.get("TODO_REQUIRE_POSTGRES") == "1"
+SKIP_REASON = f"PostgreSQL is not answering at {POSTGRES_HOST}:{POSTGRES_PORT}"
+
+
+def postgres_conninfo(dbname: str) -> str:
+    return f"host={POSTGRES_HOST} port={POSTGRES_PORT} user={POSTGRES_USER} dbname={dbname}"
+
+
+def postgres_sqlalchemy_url(dbname: str) -> str:
+    return f"postgresql+psycopg://{POSTGRES_USER}@{POSTGRES_HOST}:{POSTGRES_PORT}/{dbname}"
+
+
+@pytest.fixture(scope="session")
+def postgres_admin() -> str:
+    """Connection info for the server's maintenance database, or a skip (a failure in CI)."""
+    conninfo = postgres_conninfo("postgres")
+    try:
+        psycopg.connect(conninfo, connect_timeout=3).close()
+    except psycopg.OperationalError:
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"{SKIP_REASON}, and TODO_REQUIRE_POSTGRES=1 makes that a failure")
+        pytest.skip(SKIP_REASON)
+    return conninfo
+
+
+def create_database(admin_conninfo: str, prefix: str = "todo_test") -> str:
+    name = f"{prefix}_{os.getpid()}_{secrets.token_hex(4)}"
+    with psycopg.connect(admin_conninfo, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return name
+
+
+def drop_database(admin_conninfo: str, name: str) -> None:
+    with psycopg.connect(admin_conninfo, autocommit=True) as conn:
+        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+        conn.execute(drop.format(sql.Identifier(name)))
+
+
+@pytest.fixture(scope="session")
+def postgres_database(postgres_admin: str) -> Iterator[str]:
+    """The name of an empty database of this test run's own, dropped afterwards."""
+    name = create_database(postgres_admin)
+    yield name
+    drop_database(postgres_admin, name)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    skipped = terminalreporter.stats.get("skipped", [])
+    if any(SKIP_REASON in str(report.longrepr) for report in skipped):
+        terminalreporter.write_line(
+            f"NOTE: the PostgreSQL tests were SKIPPED ({SKIP_REASON}); "
+            "everything else ran. CI runs them.",
+            yellow=True,
+            bold=True,
+        )
