@@ -9,7 +9,8 @@ from uuid import UUID
 from application.listing import Position, Sort, SortField, SortValue, TodoFilters
 from domain import InvalidValueError, UserId
 
-MAX_CURSOR_LENGTH = 512
+# Room for a position at the longest title: 200 characters of up to 4 UTF-8 bytes each.
+MAX_CURSOR_LENGTH = 1500
 _SIGNATURE_BYTES = 16
 _INSTANT_FIELDS = frozenset({SortField.CREATED_AT, SortField.UPDATED_AT, SortField.DUE_AT})
 
@@ -42,9 +43,10 @@ class CursorCodec:
 
     def encode(self, owner_id: UserId, filters: TodoFilters, sort: Sort, after: Position) -> str:
         value = after.value.isoformat() if isinstance(after.value, datetime) else after.value
-        payload = json.dumps([value, after.id.hex], separators=(",", ":")).encode()
-        signature = self._sign(owner_id, filters, sort, payload)
-        return f"{_b64encode(payload)}.{_b64encode(signature)}"
+        payload = json.dumps([value, after.id.hex], separators=(",", ":"), ensure_ascii=False)
+        payload_bytes = payload.encode()
+        signature = self._sign(owner_id, filters, sort, payload_bytes)
+        return f"{_b64encode(payload_bytes)}.{_b64encode(signature)}"
 
     def decode(self, cursor: str, owner_id: UserId, filters: TodoFilters, sort: Sort) -> Position:
         if len(cursor) > MAX_CURSOR_LENGTH or not cursor.isascii():

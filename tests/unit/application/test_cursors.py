@@ -22,6 +22,7 @@ POSITION = Position(T0, uuid.uuid4())
         st.tuples(st.just("due_at:asc"), st.none()),
         st.tuples(st.just("priority:desc"), st.integers(0, 2)),
         st.tuples(st.just("title:asc"), st.text(max_size=200)),
+        st.tuples(st.just("title:desc"), st.just("\U0001d58f" * 200)),
     ),
     st.uuids(),
 )
