@@ -38,3 +38,10 @@ class ConcurrentUpdateError(ApplicationError):
 
     def __init__(self) -> None:
         super().__init__("Todo is being changed concurrently; retry the request")
+
+
+class IdempotencyConflictError(ApplicationError):
+    """An idempotency key came back with another request than the one it was first used for."""
+
+    def __init__(self, reason: str = "a different request") -> None:
+        super().__init__(f"Idempotency-Key was already used for {reason}")

@@ -4,6 +4,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from application.idempotency import IdempotencyRecord
 from application.listing import TodoFilters, TodoQuery
 from domain import Todo, TodoId, User, UserId
 
@@ -65,11 +66,28 @@ class UserRepository(Protocol):
     def save(self, user: User) -> None: ...
 
 
+class IdempotencyRepository(Protocol):
+    def claim(self, record: IdempotencyRecord, now: datetime) -> IdempotencyRecord:
+        """Bind the record's owner and key to it, unless a live record already holds them.
+
+        Returns the record that holds the key afterwards: `record` itself when it won,
+        the earlier one otherwise. A record whose `expires_at` is not after `now` is
+        dead and is replaced. Concurrent claims of one key wait for each other, so
+        exactly one wins.
+        """
+        ...
+
+    def purge_expired(self, now: datetime) -> int:
+        """Delete every record dead at `now`; return how many went."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """One transaction: everything done through it is undone unless `commit` is called."""
 
     todos: TodoRepository
     users: UserRepository
+    idempotency: IdempotencyRepository
 
     def __enter__(self) -> Self: ...
 

@@ -1,6 +1,8 @@
 from dataclasses import dataclass
+from datetime import timedelta
 
 from application.cursors import CursorCodec
+from application.idempotency import DEFAULT_IDEMPOTENCY_TTL
 from application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from application.use_cases import (
     CreateTodo,
@@ -8,6 +10,7 @@ from application.use_cases import (
     DeleteTodo,
     GetTodo,
     ListTodos,
+    PurgeExpiredIdempotencyKeys,
     SetUserActive,
     ToggleTodo,
     UpdateTodo,
@@ -26,6 +29,7 @@ class TodoService:
     list_todos: ListTodos
     current_user: CurrentUser
     set_user_active: SetUserActive
+    purge_expired_idempotency_keys: PurgeExpiredIdempotencyKeys
 
     @classmethod
     def build(
@@ -35,9 +39,10 @@ class TodoService:
         clock: Clock,
         ids: IdGenerator,
         cursor_secret: bytes,
+        idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL,
     ) -> "TodoService":
         return cls(
-            create_todo=CreateTodo(unit_of_work, clock, ids),
+            create_todo=CreateTodo(unit_of_work, clock, ids, idempotency_ttl),
             get_todo=GetTodo(unit_of_work),
             update_todo=UpdateTodo(unit_of_work, clock),
             delete_todo=DeleteTodo(unit_of_work),
@@ -45,4 +50,5 @@ class TodoService:
             list_todos=ListTodos(unit_of_work, CursorCodec(cursor_secret)),
             current_user=CurrentUser(unit_of_work, clock),
             set_user_active=SetUserActive(unit_of_work),
+            purge_expired_idempotency_keys=PurgeExpiredIdempotencyKeys(unit_of_work, clock),
         )

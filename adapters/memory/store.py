@@ -1,7 +1,13 @@
 import threading
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
+from application.idempotency import IdempotencyRecord
 from domain import Todo, TodoId, User, UserId
+
+_ABSENT: Any = object()
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass
@@ -10,31 +16,31 @@ class InMemoryStore:
 
     todos: dict[TodoId, Todo] = field(default_factory=dict)
     users: dict[UserId, User] = field(default_factory=dict)
+    idempotency: dict[tuple[UserId, str], IdempotencyRecord] = field(default_factory=dict)
     lock: threading.RLock = field(default_factory=threading.RLock)
 
 
 class Journal:
-    """The values a unit of work replaced, so that a rollback can put them back."""
+    """The entries a unit of work replaced, so that a rollback can put them back."""
 
     def __init__(self) -> None:
-        self._todos: dict[TodoId, Todo | None] = {}
-        self._users: dict[UserId, User | None] = {}
+        self._saved: dict[tuple[int, object], tuple[dict[Any, Any], object, object]] = {}
 
-    def todo_before(self, store: InMemoryStore, todo_id: TodoId) -> None:
-        self._todos.setdefault(todo_id, store.todos.get(todo_id))
+    def write(self, table: dict[K, V], key: K, value: V | None) -> None:
+        """Set (or, with None, delete) one entry, remembering what stood there first."""
+        self._saved.setdefault((id(table), key), (table, key, table.get(key, _ABSENT)))
+        if value is None:
+            table.pop(key, None)
+        else:
+            table[key] = value
 
-    def user_before(self, store: InMemoryStore, user_id: UserId) -> None:
-        self._users.setdefault(user_id, store.users.get(user_id))
-
-    def undo(self, store: InMemoryStore) -> None:
-        for table, saved in ((store.todos, self._todos), (store.users, self._users)):
-            for key, value in saved.items():
-                if value is None:
-                    table.pop(key, None)  # type: ignore[arg-type]
-                else:
-                    table[key] = value  # type: ignore[index,assignment]
+    def undo(self) -> None:
+        for table, key, value in self._saved.values():
+            if value is _ABSENT:
+                table.pop(key, None)
+            else:
+                table[key] = value
         self.forget()
 
     def forget(self) -> None:
-        self._todos.clear()
-        self._users.clear()
+        self._saved.clear()

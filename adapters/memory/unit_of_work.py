@@ -1,7 +1,11 @@
 from types import TracebackType
 from typing import Self
 
-from adapters.memory.repositories import InMemoryTodoRepository, InMemoryUserRepository
+from adapters.memory.repositories import (
+    InMemoryIdempotencyRepository,
+    InMemoryTodoRepository,
+    InMemoryUserRepository,
+)
 from adapters.memory.store import InMemoryStore, Journal
 from application.ports import UnitOfWork
 
@@ -18,6 +22,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self._journal = Journal()
         self.todos = InMemoryTodoRepository(store, self._journal)
         self.users = InMemoryUserRepository(store, self._journal)
+        self.idempotency = InMemoryIdempotencyRepository(store, self._journal)
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()
@@ -30,7 +35,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         traceback: TracebackType | None,
     ) -> None:
         try:
-            self._journal.undo(self._store)
+            self._journal.undo()
         finally:
             self._store.lock.release()
 

@@ -3,6 +3,7 @@ from application.use_cases.current_user import Authenticate, CurrentUser
 from application.use_cases.delete_todo import DeleteTodo
 from application.use_cases.get_todo import GetTodo
 from application.use_cases.list_todos import ListTodos, ListTodosRequest
+from application.use_cases.purge_idempotency_keys import PurgeExpiredIdempotencyKeys
 from application.use_cases.set_user_active import SetUserActive
 from application.use_cases.toggle_todo import ToggleTodo
 from application.use_cases.update_todo import UpdateTodo
@@ -15,6 +16,7 @@ __all__ = [
     "GetTodo",
     "ListTodos",
     "ListTodosRequest",
+    "PurgeExpiredIdempotencyKeys",
     "SetUserActive",
     "ToggleTodo",
     "UpdateTodo",

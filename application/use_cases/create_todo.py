@@ -1,4 +1,12 @@
-from application.ports import Clock, IdGenerator, UnitOfWorkFactory
+from datetime import timedelta
+
+from application.errors import IdempotencyConflictError
+from application.idempotency import (
+    DEFAULT_IDEMPOTENCY_TTL,
+    IdempotencyRecord,
+    parse_idempotency_key,
+)
+from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from domain import NewTodo, Todo, User, UserId
 
 
@@ -11,20 +19,50 @@ class CreateTodo:
     - The service sets the id, the timestamps and version 1; a todo created completed
       is completed now.
     - A user seen for the first time is recorded; a deactivated user may not create.
+    - With an idempotency key (per user, alive for 24 hours by default): a retry with
+      the same key and the same request returns the original todo, even when the
+      retries race; the same key with another request is refused
+      (IdempotencyConflictError). The key is stored in the todo's own transaction.
     """
 
-    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock, ids: IdGenerator) -> None:
+    def __init__(
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        clock: Clock,
+        ids: IdGenerator,
+        idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL,
+    ) -> None:
         self._unit_of_work = unit_of_work
         self._clock = clock
         self._ids = ids
+        self._idempotency_ttl = idempotency_ttl
 
-    def __call__(self, actor: UserId, new: NewTodo) -> Todo:
+    def __call__(self, actor: UserId, new: NewTodo, idempotency_key: str | None = None) -> Todo:
         now = self._clock.now()
         todo = Todo.create(self._ids.new_todo_id(), actor, new, now)
+        key = None if idempotency_key is None else parse_idempotency_key(idempotency_key)
         with self._unit_of_work() as uow:
             uow.users.add_if_absent(
                 User(actor, email=None, name=None, created_at=now)
             ).require_active()
+            if key is not None:
+                original = self._replayed(
+                    uow, IdempotencyRecord.for_todo(key, todo, self._idempotency_ttl)
+                )
+                if original is not None:
+                    return original
             uow.todos.add(todo)
             uow.commit()
         return todo
+
+    def _replayed(self, uow: UnitOfWork, record: IdempotencyRecord) -> Todo | None:
+        """The todo an earlier use of the key created, or None when this request wins the key."""
+        holder = uow.idempotency.claim(record, self._clock.now())
+        if holder == record:
+            return None
+        if holder.fingerprint != record.fingerprint:
+            raise IdempotencyConflictError
+        original = uow.todos.get(record.owner_id, holder.todo_id)
+        if original is None:
+            raise IdempotencyConflictError("a todo that has since been deleted")
+        return original
