@@ -28,7 +28,8 @@ class SqlTodoRepository(TodoRepository):
     def add(self, todo: Todo) -> None:
         insert = _insert(self._session, todos_table).values(row_values(todo_to_row(todo)))
         ignored = insert.on_conflict_do_nothing(index_elements=[todos_table.c.id])
-        if self._session.affected(ignored) == 0:
+        # RETURNING, not rowcount: drivers may not report the rows of an INSERT.
+        if not self._session.rows(ignored.returning(todos_table.c.id)):
             raise ValueError("todo id already used")
 
     def get(self, owner_id: UserId, todo_id: TodoId, *, for_update: bool = False) -> Todo | None:
@@ -78,7 +79,7 @@ class SqlUserRepository(UserRepository):
 
     def add_if_absent(self, user: User) -> User:
         insert = _insert(self._session, users_table).values(row_values(user_to_row(user)))
-        self._session.affected(insert.on_conflict_do_nothing(index_elements=[users_table.c.id]))
+        self._session.run(insert.on_conflict_do_nothing(index_elements=[users_table.c.id]))
         stored = self.get(user.id)
         if stored is None:  # pragma: no cover - the row was just written or found
             raise RuntimeError("a user vanished between its insert and its read")
@@ -89,7 +90,7 @@ class SqlUserRepository(UserRepository):
         insert = _insert(self._session, users_table).values(values)
         del values["id"]
         upsert = insert.on_conflict_do_update(index_elements=[users_table.c.id], set_=values)
-        self._session.affected(upsert)
+        self._session.run(upsert)
 
 
 def _insert(session: SqlSession, table: sa.Table) -> postgresql.Insert | sqlite.Insert:

@@ -29,6 +29,10 @@ class SqlSession:
         with storage_errors():
             return self._connection.execute(statement).scalar_one()
 
+    def run(self, statement: Executable) -> None:
+        with storage_errors():
+            self._connection.execute(statement)
+
     def affected(self, statement: Executable) -> int:
         """How many rows a data-changing statement changed."""
         with storage_errors():
