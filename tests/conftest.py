@@ -8,6 +8,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+pytest_plugins = ["tests.sql_fixtures"]
+
 POSTGRES_HOST = os.environ.get("TODO_TEST_POSTGRES_HOST", "127.0.0.1")
 POSTGRES_PORT = int(os.environ.get("TODO_TEST_POSTGRES_PORT", "5432"))
 POSTGRES_USER = os.environ.get("TODO_TEST_POSTGRES_USER", "postgres")

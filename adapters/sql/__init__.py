@@ -1,0 +1,19 @@
+from adapters.sql.engine import SqlEngineOptions, build_engine
+from adapters.sql.health import database_is_reachable
+from adapters.sql.migrate import downgrade_to_base, migrate_to_head, schema_is_current
+from adapters.sql.repositories import SqlTodoRepository, SqlUserRepository
+from adapters.sql.unit_of_work import SqlUnitOfWork
+from adapters.sql.urls import normalize_database_url
+
+__all__ = [
+    "SqlEngineOptions",
+    "SqlTodoRepository",
+    "SqlUnitOfWork",
+    "SqlUserRepository",
+    "build_engine",
+    "database_is_reachable",
+    "downgrade_to_base",
+    "migrate_to_head",
+    "normalize_database_url",
+    "schema_is_current",
+]

@@ -1,0 +1,83 @@
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from adapters.sql.urls import normalize_database_url
+
+
+@dataclass(frozen=True, slots=True)
+class SqlEngineOptions:
+    """Connection pool and driver settings; the defaults suit Neon and a local server.
+
+    `prepare_threshold=None` turns psycopg's server-side prepared statements off,
+    which PgBouncer in transaction mode (Neon's pooled endpoint) requires.
+    """
+
+    pool_size: int = 5
+    max_overflow: int = 5
+    pool_timeout_seconds: float = 5
+    connect_timeout_seconds: int = 5
+    pool_recycle_seconds: int = 300
+    prepare_threshold: int | None = 5
+    sqlite_busy_timeout_ms: int = 5000
+
+
+def build_engine(url: str, options: SqlEngineOptions = SqlEngineOptions()) -> sa.Engine:
+    """An engine for DATABASE_URL: an embedded SQLite file or PostgreSQL through psycopg 3."""
+    parsed = make_url(normalize_database_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, options)
+    return sa.create_engine(
+        parsed,
+        hide_parameters=True,
+        pool_pre_ping=True,
+        pool_size=options.pool_size,
+        max_overflow=options.max_overflow,
+        pool_timeout=options.pool_timeout_seconds,
+        pool_recycle=options.pool_recycle_seconds,
+        connect_args={
+            "connect_timeout": options.connect_timeout_seconds,
+            "prepare_threshold": options.prepare_threshold,
+        },
+    )
+
+
+def _sqlite_engine(url: sa.URL, options: SqlEngineOptions) -> sa.Engine:
+    in_memory = url.database in (None, "", ":memory:")
+    if not in_memory:
+        Path(str(url.database)).parent.mkdir(parents=True, exist_ok=True)
+    pool: dict[str, Any] = (
+        {}
+        if in_memory
+        else {
+            "pool_size": options.pool_size,
+            "max_overflow": options.max_overflow,
+            "pool_timeout": options.pool_timeout_seconds,
+        }
+    )
+    engine = sa.create_engine(url, hide_parameters=True, **pool)
+    busy_timeout_ms = int(options.sqlite_busy_timeout_ms)
+
+    @event.listens_for(engine, "connect")
+    def configure(dbapi_connection: Any, _record: Any) -> None:
+        # SQLAlchemy, not pysqlite, decides when transactions begin (see `begin` below).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {busy_timeout_ms}")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def begin_immediately(connection: sa.Connection) -> None:
+        # Take the write lock up front: a deferred transaction that reads and then
+        # writes cannot wait for a concurrent writer and fails with "database is
+        # locked" instead; an immediate one queues behind it (busy_timeout).
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

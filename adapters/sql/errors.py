@@ -1,0 +1,24 @@
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import exc
+
+from application.errors import StorageUnavailableError
+
+
+def is_unavailable(error: exc.SQLAlchemyError) -> bool:
+    """Whether an error says the database is away, rather than that a statement is wrong."""
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError)
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """Turn a lost or unreachable database into StorageUnavailableError (no SQL text leaks)."""
+    try:
+        yield
+    except exc.SQLAlchemyError as error:
+        if is_unavailable(error):
+            raise StorageUnavailableError from error
+        raise

@@ -1,0 +1,75 @@
+from typing import Any
+
+import sqlalchemy as sa
+
+from adapters.sql.tables import TodoRow, UserRow
+from application.listing import fold_case
+from domain import Priority, Todo, User, UserId
+
+_PRIORITY_BY_RANK = {priority.rank: priority for priority in Priority}
+
+
+def todo_to_row(todo: Todo) -> TodoRow:
+    return TodoRow(
+        id=todo.id,
+        user_id=todo.owner_id.value,
+        title=todo.title,
+        title_folded=fold_case(todo.title),
+        description=todo.description,
+        priority=todo.priority.rank,
+        due_at=todo.due_at,
+        completed=todo.completed,
+        completed_at=todo.completed_at,
+        created_at=todo.created_at,
+        updated_at=todo.updated_at,
+        version=todo.version,
+    )
+
+
+def todo_from_row(row: TodoRow) -> Todo:
+    return Todo(
+        id=row.id,
+        owner_id=UserId(row.user_id),
+        title=row.title,
+        description=row.description,
+        priority=_PRIORITY_BY_RANK[row.priority],
+        due_at=row.due_at,
+        completed=row.completed,
+        completed_at=row.completed_at,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        version=row.version,
+    )
+
+
+def user_to_row(user: User) -> UserRow:
+    return UserRow(
+        id=user.id.value,
+        email=user.email,
+        name=user.name,
+        created_at=user.created_at,
+        active=user.active,
+    )
+
+
+def user_from_row(row: UserRow) -> User:
+    return User(
+        id=UserId(row.id),
+        email=row.email,
+        name=row.name,
+        created_at=row.created_at,
+        active=row.active,
+    )
+
+
+def row_values(row: TodoRow | UserRow) -> dict[str, Any]:
+    """The column values of a row model, for an INSERT or UPDATE statement."""
+    return row.model_dump()
+
+
+def todo_from_columns(columns: sa.RowMapping) -> Todo:
+    return todo_from_row(TodoRow(**columns))
+
+
+def user_from_columns(columns: sa.RowMapping) -> User:
+    return user_from_row(UserRow(**columns))

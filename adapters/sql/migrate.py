@@ -1,0 +1,51 @@
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from adapters.sql.engine import build_engine
+from adapters.sql.errors import storage_errors
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def migrate_to_head(url: str) -> None:
+    """Bring the database's schema up to the latest revision (over a direct, unpooled URL)."""
+    _run(url, lambda config: command.upgrade(config, "head"))
+
+
+def downgrade_to_base(url: str) -> None:
+    """Undo every revision: the database is left without this service's tables."""
+    _run(url, lambda config: command.downgrade(config, "base"))
+
+
+def schema_is_current(url: str) -> bool:
+    """Whether the database is at the latest revision, for a readiness check."""
+    engine = build_engine(url)
+    try:
+        with storage_errors(), engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_heads()
+        return set(current) == set(ScriptDirectory.from_config(_config()).get_heads())
+    finally:
+        engine.dispose()
+
+
+def _config() -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
+def _run(url: str, step: Callable[[Config], None]) -> None:
+    engine = build_engine(url)
+    try:
+        with storage_errors(), engine.connect() as connection:
+            config = _config()
+            config.attributes["connection"] = connection
+            step(config)
+            connection.commit()
+    finally:
+        engine.dispose()

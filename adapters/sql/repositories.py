@@ -1,0 +1,100 @@
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from adapters.sql.listing import count_statement, find_statement
+from adapters.sql.mapping import (
+    row_values,
+    todo_from_columns,
+    todo_to_row,
+    user_from_columns,
+    user_to_row,
+)
+from adapters.sql.session import SqlSession
+from adapters.sql.tables import todos_table, users_table
+from application.errors import StaleWriteError
+from application.listing import TodoFilters, TodoQuery
+from application.ports import TodoRepository, UserRepository
+from domain import Todo, TodoId, User, UserId
+
+
+class SqlTodoRepository(TodoRepository):
+    """Todos in a SQL table; every write is one conditional statement on the stored version."""
+
+    def __init__(self, session: SqlSession) -> None:
+        self._session = session
+
+    def add(self, todo: Todo) -> None:
+        insert = _insert(self._session, todos_table).values(row_values(todo_to_row(todo)))
+        ignored = insert.on_conflict_do_nothing(index_elements=[todos_table.c.id])
+        # RETURNING, not rowcount: drivers may not report the rows of an INSERT.
+        if not self._session.rows(ignored.returning(todos_table.c.id)):
+            raise ValueError("todo id already used")
+
+    def get(self, owner_id: UserId, todo_id: TodoId, *, for_update: bool = False) -> Todo | None:
+        statement = sa.select(todos_table).where(
+            todos_table.c.id == todo_id, todos_table.c.user_id == owner_id.value
+        )
+        if for_update:
+            statement = statement.with_for_update()
+        rows = self._session.rows(statement)
+        return todo_from_columns(rows[0]) if rows else None
+
+    def save(self, todo: Todo) -> None:
+        values = row_values(todo_to_row(todo))
+        del values["id"], values["user_id"]
+        update = (
+            sa.update(todos_table).where(*self._stored_at(todo, todo.version - 1)).values(values)
+        )
+        if self._session.affected(update) == 0:
+            raise StaleWriteError
+
+    def remove(self, todo: Todo) -> None:
+        delete = sa.delete(todos_table).where(*self._stored_at(todo, todo.version))
+        if self._session.affected(delete) == 0:
+            raise StaleWriteError
+
+    def find(self, owner_id: UserId, query: TodoQuery) -> Sequence[Todo]:
+        return [
+            todo_from_columns(row) for row in self._session.rows(find_statement(owner_id, query))
+        ]
+
+    def count(self, owner_id: UserId, filters: TodoFilters) -> int:
+        return int(self._session.scalar(count_statement(owner_id, filters)))
+
+    @staticmethod
+    def _stored_at(todo: Todo, version: int) -> tuple[sa.ColumnElement[bool], ...]:
+        c = todos_table.c
+        return (c.id == todo.id, c.user_id == todo.owner_id.value, c.version == version)
+
+
+class SqlUserRepository(UserRepository):
+    def __init__(self, session: SqlSession) -> None:
+        self._session = session
+
+    def get(self, user_id: UserId) -> User | None:
+        rows = self._session.rows(sa.select(users_table).where(users_table.c.id == user_id.value))
+        return user_from_columns(rows[0]) if rows else None
+
+    def add_if_absent(self, user: User) -> User:
+        insert = _insert(self._session, users_table).values(row_values(user_to_row(user)))
+        self._session.run(insert.on_conflict_do_nothing(index_elements=[users_table.c.id]))
+        stored = self.get(user.id)
+        if stored is None:  # pragma: no cover - the row was just written or found
+            raise RuntimeError("a user vanished between its insert and its read")
+        return stored
+
+    def save(self, user: User) -> None:
+        values = row_values(user_to_row(user))
+        insert = _insert(self._session, users_table).values(values)
+        del values["id"]
+        upsert = insert.on_conflict_do_update(index_elements=[users_table.c.id], set_=values)
+        self._session.run(upsert)
+
+
+def _insert(session: SqlSession, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that knows ON CONFLICT, in the dialect of the session."""
+    if session.dialect_name == "sqlite":
+        return sqlite.insert(table)
+    return postgresql.insert(table)

@@ -1,0 +1,74 @@
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import registry
+from sqlmodel import Field, SQLModel
+
+from adapters.sql.types import UtcDateTime, title_type
+from domain.user import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, USER_ID_MAX_LENGTH
+from domain.values import TITLE_MAX_LENGTH
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class TableModel(SQLModel, registry=registry(metadata=metadata)):
+    """The base of this adapter's tables, on a metadata of their own."""
+
+
+def _instant(*, nullable: bool) -> sa.Column[datetime]:
+    return sa.Column(UtcDateTime(), nullable=nullable)
+
+
+class UserRow(TableModel, table=True):
+    __tablename__ = "users"
+
+    id: str = Field(sa_column=sa.Column(sa.String(USER_ID_MAX_LENGTH), primary_key=True))
+    email: str | None = Field(sa_column=sa.Column(sa.String(EMAIL_MAX_LENGTH), nullable=True))
+    name: str | None = Field(sa_column=sa.Column(sa.String(NAME_MAX_LENGTH), nullable=True))
+    created_at: datetime = Field(sa_column=_instant(nullable=False))
+    active: bool = Field(sa_column=sa.Column(sa.Boolean(), nullable=False))
+
+
+class TodoRow(TableModel, table=True):
+    __tablename__ = "todos"
+    # One index per sort order of a user's list, each ending in the id tie-break.
+    __table_args__ = (
+        sa.Index(None, "user_id", "created_at", "id"),
+        sa.Index(None, "user_id", "updated_at", "id"),
+        sa.Index(None, "user_id", "due_at", "id"),
+        sa.Index(None, "user_id", "priority", "id"),
+        sa.Index(None, "user_id", "title", "id"),
+    )
+
+    id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), primary_key=True))
+    user_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(USER_ID_MAX_LENGTH),
+            sa.ForeignKey("users.id"),
+            nullable=False,
+        )
+    )
+    title: str = Field(sa_column=sa.Column(title_type(TITLE_MAX_LENGTH), nullable=False))
+    # title folded by Python (fold_case), so `q` matches exactly as the reference does.
+    title_folded: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
+    description: str | None = Field(sa_column=sa.Column(sa.Text(), nullable=True))
+    priority: int = Field(sa_column=sa.Column(sa.SmallInteger(), nullable=False))
+    due_at: datetime | None = Field(sa_column=_instant(nullable=True))
+    completed: bool = Field(sa_column=sa.Column(sa.Boolean(), nullable=False))
+    completed_at: datetime | None = Field(sa_column=_instant(nullable=True))
+    created_at: datetime = Field(sa_column=_instant(nullable=False))
+    updated_at: datetime = Field(sa_column=_instant(nullable=False))
+    version: int = Field(sa_column=sa.Column(sa.Integer(), nullable=False))
+
+
+users_table: sa.Table = UserRow.__table__  # type: ignore[attr-defined]
+todos_table: sa.Table = TodoRow.__table__  # type: ignore[attr-defined]

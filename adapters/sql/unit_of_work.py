@@ -1,0 +1,56 @@
+from types import TracebackType
+from typing import Self
+
+import sqlalchemy as sa
+
+from adapters.sql.errors import storage_errors
+from adapters.sql.repositories import SqlTodoRepository, SqlUserRepository
+from adapters.sql.session import SqlSession
+from application.errors import StorageUnavailableError
+from application.ports import UnitOfWork
+
+
+class SqlUnitOfWork(UnitOfWork):
+    """One database transaction on a pooled connection; rolled back unless committed.
+
+    Create one per use case call: it is not reusable and not shared between threads.
+    """
+
+    todos: SqlTodoRepository
+    users: SqlUserRepository
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self._engine = engine
+        self._connection: sa.Connection | None = None
+
+    def __enter__(self) -> Self:
+        # The transaction begins with the first statement (and again after a commit).
+        with storage_errors():
+            self._connection = self._engine.connect()
+        session = SqlSession(self._connection)
+        self.todos = SqlTodoRepository(session)
+        self.users = SqlUserRepository(session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        # Closing rolls back whatever was not committed and returns the connection.
+        try:
+            with storage_errors():
+                connection.close()
+        except StorageUnavailableError:
+            if exc is None:
+                raise
+
+    def commit(self) -> None:
+        if self._connection is None:
+            raise RuntimeError("commit outside of the unit of work's `with` block")
+        with storage_errors():
+            self._connection.commit()

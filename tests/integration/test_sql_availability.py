@@ -1,0 +1,89 @@
+"""A database that is away is a StorageUnavailableError (503), never a leak of SQL."""
+
+import socket
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+
+from adapters.sql import SqlEngineOptions, SqlUnitOfWork, build_engine, database_is_reachable
+from application.errors import StorageUnavailableError
+from domain import UserId
+from tests.factories import ALICE
+
+pytestmark = pytest.mark.postgres
+NOBODY = UserId("nobody, never recorded")
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def unreachable() -> sa.Engine:
+    url = f"postgresql://postgres:s3cret@127.0.0.1:{_closed_port()}/todo"
+    return build_engine(url, SqlEngineOptions(connect_timeout_seconds=2))
+
+
+def test_an_unreachable_server_is_storage_unavailable_with_a_fixed_message(
+    unreachable: sa.Engine,
+) -> None:
+    with pytest.raises(StorageUnavailableError) as raised, SqlUnitOfWork(unreachable) as uow:
+        uow.users.get(ALICE)
+    assert str(raised.value) == "The database is temporarily unavailable"
+
+
+def test_the_readiness_probe_answers_false_for_an_unreachable_server(
+    unreachable: sa.Engine,
+) -> None:
+    assert database_is_reachable(unreachable) is False
+
+
+def test_the_readiness_probe_answers_true_for_a_live_server(postgres_engine: sa.Engine) -> None:
+    assert database_is_reachable(postgres_engine) is True
+
+
+def _backend_pid(engine: sa.Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
+
+
+def _terminate(admin_conninfo: str, pid: int) -> None:
+    with psycopg.connect(admin_conninfo, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+@pytest.fixture
+def one_connection_engine(postgres_url: str) -> Iterator[sa.Engine]:
+    engine = build_engine(postgres_url, SqlEngineOptions(pool_size=1, max_overflow=0))
+    yield engine
+    engine.dispose()
+
+
+def test_a_pooled_connection_the_server_dropped_is_replaced_unnoticed(
+    postgres_admin: str, one_connection_engine: sa.Engine
+) -> None:
+    sut = one_connection_engine
+    _terminate(postgres_admin, _backend_pid(sut))
+
+    with SqlUnitOfWork(sut) as uow:
+        assert uow.users.get(NOBODY) is None
+
+
+def test_a_connection_lost_inside_a_unit_of_work_is_storage_unavailable(
+    postgres_admin: str, one_connection_engine: sa.Engine
+) -> None:
+    sut = one_connection_engine
+    pid = _backend_pid(sut)
+
+    with SqlUnitOfWork(sut) as uow:
+        uow.users.get(ALICE)
+        _terminate(postgres_admin, pid)
+        with pytest.raises(StorageUnavailableError):
+            uow.users.get(ALICE)
+
+    with SqlUnitOfWork(sut) as uow:
+        assert uow.users.get(NOBODY) is None

@@ -1,0 +1,83 @@
+"""Real threads, separate connections, the real use cases over the SQL unit of work."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+
+from adapters.sql import SqlUnitOfWork
+from adapters.system import RandomIdGenerator, SystemClock
+from application import TodoService
+from domain import NewTodo, TodoChanges, User, UserId
+from tests.factories import ALICE, CURSOR_SECRET, T0
+from tests.sql_fixtures import truncate
+
+TOGGLES = 40
+THREADS = 8
+ENGINES = [
+    pytest.param("postgres_engine", marks=pytest.mark.postgres),
+    pytest.param("pgbouncer_engine", marks=pytest.mark.postgres),
+    "sqlite_engine",
+]
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> sa.Engine:
+    engine: sa.Engine = request.getfixturevalue(request.param)
+    if request.param != "sqlite_engine":
+        truncate(request.getfixturevalue("postgres_engine"))
+    return engine
+
+
+def _service(engine: sa.Engine) -> TodoService:
+    return TodoService.build(
+        unit_of_work=lambda: SqlUnitOfWork(engine),
+        clock=SystemClock(),
+        ids=RandomIdGenerator(),
+        cursor_secret=CURSOR_SECRET,
+    )
+
+
+def test_forty_concurrent_toggles_of_one_todo_give_exactly_forty_flips(engine: sa.Engine) -> None:
+    sut = _service(engine)
+    todo = sut.create_todo(ALICE, NewTodo(title="flip me"))
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        results = list(pool.map(lambda _: sut.toggle_todo(ALICE, todo.id), range(TOGGLES)))
+
+    final = sut.get_todo(ALICE, todo.id)
+    assert final.version == 1 + TOGGLES
+    assert final.completed is (TOGGLES % 2 == 1)
+    assert sorted(r.version for r in results) == list(range(2, TOGGLES + 2))
+    assert [r.completed for r in sorted(results, key=lambda r: r.version)] == [
+        n % 2 == 0 for n in range(TOGGLES)
+    ]
+
+
+def test_concurrent_updates_of_different_fields_all_land(engine: sa.Engine) -> None:
+    sut = _service(engine)
+    todo = sut.create_todo(ALICE, NewTodo(title="a"))
+    changes = [TodoChanges(title="b"), TodoChanges(description="d"), TodoChanges(completed=True)]
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        list(pool.map(lambda c: sut.update_todo(ALICE, todo.id, c), changes))
+
+    final = sut.get_todo(ALICE, todo.id)
+    assert (final.title, final.description, final.completed, final.version) == ("b", "d", True, 4)
+
+
+def test_a_user_first_seen_by_many_requests_at_once_is_recorded_once(engine: sa.Engine) -> None:
+    newcomer = UserId("newcomer")
+
+    def first_sight(n: int) -> User:
+        with SqlUnitOfWork(engine) as uow:
+            user = uow.users.add_if_absent(
+                User(newcomer, email=f"{n}@x.test", name=None, created_at=T0)
+            )
+            uow.commit()
+            return user
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        users = list(pool.map(first_sight, range(16)))
+
+    assert len(set(users)) == 1

@@ -1,0 +1,75 @@
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from adapters.sql import build_engine, downgrade_to_base, migrate_to_head, schema_is_current
+from adapters.sql.tables import metadata
+from tests.conftest import create_database, drop_database, postgres_sqlalchemy_url
+
+
+@pytest.fixture
+def empty_postgres_url(postgres_admin: str) -> Iterator[str]:
+    name = create_database(postgres_admin, prefix="todo_migrations")
+    yield postgres_sqlalchemy_url(name)
+    drop_database(postgres_admin, name)
+
+
+def _tables(url: str) -> set[str]:
+    engine = build_engine(url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _differences(url: str) -> list[object]:
+    engine = build_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, metadata))
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_an_empty_database_migrates_to_head_and_back_to_base(empty_postgres_url: str) -> None:
+    assert not schema_is_current(empty_postgres_url)
+
+    migrate_to_head(empty_postgres_url)
+    assert _tables(empty_postgres_url) == {"alembic_version", "users", "todos"}
+    assert schema_is_current(empty_postgres_url)
+
+    downgrade_to_base(empty_postgres_url)
+    assert _tables(empty_postgres_url) == {"alembic_version"}
+    assert not schema_is_current(empty_postgres_url)
+
+    migrate_to_head(empty_postgres_url)
+    assert schema_is_current(empty_postgres_url)
+
+
+@pytest.mark.postgres
+def test_the_migrations_build_exactly_the_schema_the_models_describe(
+    empty_postgres_url: str,
+) -> None:
+    migrate_to_head(empty_postgres_url)
+    assert _differences(empty_postgres_url) == []
+
+
+@pytest.mark.postgres
+def test_migrating_twice_changes_nothing(empty_postgres_url: str) -> None:
+    migrate_to_head(empty_postgres_url)
+    migrate_to_head(empty_postgres_url)
+    assert schema_is_current(empty_postgres_url)
+
+
+def test_the_models_and_the_migrations_agree_on_sqlite_too(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'todo.db'}"
+    migrate_to_head(url)
+    assert _differences(url) == []
+    downgrade_to_base(url)
+    assert _tables(url) == {"alembic_version"}
