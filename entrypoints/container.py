@@ -1,3 +1,5 @@
+from typing import Any
+
 from dependency_injector import containers, providers
 
 from adapters.jwt import PyJwtTokenVerifier
@@ -14,6 +16,11 @@ HTTP_MODULES = [
     "entrypoints.http.routes.todos",
     "entrypoints.http.routes.users",
 ]
+
+
+def _use_case(service: providers.Provider[TodoService], name: str) -> providers.Provider[Any]:
+    # A plain provider, unlike `service.provided.<name>`, can be overridden and wired.
+    return providers.Callable(getattr, service, name)
 
 
 def storage_kind(settings: Settings) -> str:
@@ -53,10 +60,10 @@ class Container(containers.DeclarativeContainer):
         ids=ids,
         cursor_secret=cursor_secret,
     )
-    create_todo = service.provided.create_todo
-    get_todo = service.provided.get_todo
-    update_todo = service.provided.update_todo
-    delete_todo = service.provided.delete_todo
-    toggle_todo = service.provided.toggle_todo
-    list_todos = service.provided.list_todos
+    create_todo = _use_case(service, "create_todo")
+    get_todo = _use_case(service, "get_todo")
+    update_todo = _use_case(service, "update_todo")
+    delete_todo = _use_case(service, "delete_todo")
+    toggle_todo = _use_case(service, "toggle_todo")
+    list_todos = _use_case(service, "list_todos")
     authenticate = providers.Singleton(Authenticate, token_verifier, service.provided.current_user)

@@ -1,6 +1,6 @@
 import hashlib
 import hmac
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -61,7 +61,9 @@ class Settings(BaseSettings):
 
     host: str = Field(default="127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
-    log_level: str = Field(default="info", description="uvicorn log level.")
+    log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
+        default="info", description="uvicorn log level."
+    )
 
     @field_validator("jwt_algorithms", mode="before")
     @classmethod
@@ -75,6 +77,11 @@ class Settings(BaseSettings):
     def _empty_means_unset(cls, value: str | SecretStr | None) -> str | SecretStr | None:
         raw = value.get_secret_value() if isinstance(value, SecretStr) else value
         return None if raw is not None and not raw.strip() else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lowercase_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @field_validator("database_prepare_threshold", mode="before")
     @classmethod
