@@ -149,24 +149,33 @@ def _example(status: int, detail: str) -> dict[str, Any]:
     return example
 
 
+def _headers_doc(specs: list[ProblemSpec]) -> dict[str, Any]:
+    values: dict[str, list[str]] = {}
+    for spec in specs:
+        for name, value in spec.headers.items():
+            choices = values.setdefault(name, [])
+            if f"`{value}`" not in choices:
+                choices.append(f"`{value}`")
+    return {
+        name: {"description": " or ".join(choices), "schema": {"type": "string"}}
+        for name, choices in values.items()
+    }
+
+
 def documented(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses` for these error statuses, from the table (problem+json bodies)."""
-    documented_statuses = {*statuses}
     responses: dict[int | str, dict[str, Any]] = {}
-    for status in sorted(documented_statuses):
+    for status in sorted(set(statuses)):
         specs = [spec for spec in PROBLEMS.values() if spec.status == status]
-        description = " Or: ".join(spec.when for spec in specs) or HTTPStatus(status).phrase
+        description = " Or: ".join(spec.when for spec in specs)
         if status == 422:
             description = "The request or a value in it is invalid; `errors` lists each issue."
-        headers = {
-            name: {"description": value, "schema": {"type": "string"}}
-            for spec in specs
-            for name, value in spec.headers.items()
-        }
+        example = _example(status, specs[0].when)
+        headers = _headers_doc(specs)
         responses[status] = {
             "model": Problem,
             "description": description,
-            "content": {PROBLEM_JSON: {"example": _example(status, HTTPStatus(status).phrase)}},
+            "content": {PROBLEM_JSON: {"example": example}},
             **({"headers": headers} if headers else {}),
         }
     return responses
