@@ -7,6 +7,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from application import (
     AuthenticationUnavailableError,
@@ -119,7 +120,22 @@ async def handle_validation(request: Request, error: RequestValidationError) -> 
 
 
 async def handle_http(request: Request, error: StarletteHTTPException) -> JSONResponse:
-    return problem_response(error.status_code, str(error.detail), error.headers)
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = _allowed_methods(request)
+    return problem_response(error.status_code, str(error.detail), headers)
+
+
+_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+
+
+def _allowed_methods(request: Request) -> str:
+    # Starlette's Allow names only the first route matching the path, not all of them.
+    def allowed(method: str) -> bool:
+        scope = {**request.scope, "method": method}
+        return any(route.matches(scope)[0] is Match.FULL for route in request.app.routes)
+
+    return ", ".join(method for method in _METHODS if allowed(method))
 
 
 async def handle_unexpected(request: Request, error: Exception) -> JSONResponse:

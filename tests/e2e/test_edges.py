@@ -38,11 +38,21 @@ def test_an_unknown_route_is_a_problem_404(client: TestClient) -> None:
     assert response.json()["title"] == "Not Found"
 
 
-def test_a_wrong_method_is_a_problem_405_with_allow(client: TestClient) -> None:
-    response = client.put("/healthz")
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [
+        ("/healthz", "GET"),
+        ("/api/todos", "GET, POST"),
+        ("/api/todos/0b9a4a52-6a4f-4a8e-9c43-6f1f4c1e2b10", "DELETE, GET, PATCH"),
+    ],
+)
+def test_a_wrong_method_is_a_problem_405_allowing_every_method_of_the_path(
+    client: TestClient, path: str, allow: str
+) -> None:
+    response = client.put(path)
     assert response.status_code == 405
     assert response.headers["content-type"] == PROBLEM_JSON
-    assert response.headers["allow"] == "GET"
+    assert response.headers["allow"] == allow
 
 
 def test_a_body_declared_over_64_kib_is_413_before_authentication(client: TestClient) -> None:
