@@ -72,7 +72,9 @@ class SigningKey:
     private_key: PrivateKey = field(repr=False)
 
     def sign(self, claims: dict[str, Any], **header: Any) -> str:
-        headers = {"kid": self.kid, **header}
+        headers = {
+            name: value for name, value in {"kid": self.kid, **header}.items() if value is not None
+        }
         return jwt.encode(claims, self.private_key, algorithm=self.algorithm, headers=headers)
 
     @property
@@ -94,8 +96,10 @@ class SigningKey:
         )
 
 
-def make_rsa_key(kid: str = "rsa-1") -> SigningKey:
-    return SigningKey(kid, "RS256", rsa.generate_private_key(public_exponent=65537, key_size=2048))
+def make_rsa_key(kid: str = "rsa-1", key_size: int = 2048) -> SigningKey:
+    return SigningKey(
+        kid, "RS256", rsa.generate_private_key(public_exponent=65537, key_size=key_size)
+    )
 
 
 def make_ec_key(kid: str = "ec-1") -> SigningKey:
