@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SOURCES := domain application adapters entrypoints tests
 
-.PHONY: help install run test lint format
+.PHONY: help install run migrate secrets test lint format
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -22,9 +22,14 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED) ## Create .venv and install the service with its test tools
 
-run: $(INSTALLED) ## Migrate the database and serve the API
-	@echo "The HTTP entrypoint is not built yet: 'make run' will serve the API once it lands." >&2
-	@exit 1
+secrets: ## Write random JWT_SECRET / CURSOR_SECRET to .env unless configured
+	@scripts/ensure-secrets $(PYTHON)
+
+migrate: $(INSTALLED) ## Bring the database schema up to date (DATABASE_URL)
+	$(BIN)/todo migrate
+
+run: $(INSTALLED) secrets migrate ## Migrate the database and serve the API on HOST:PORT
+	$(BIN)/todo serve
 
 lint: $(INSTALLED) ## ruff, mypy (strict) and the architecture contracts
 	$(BIN)/ruff check $(SOURCES)

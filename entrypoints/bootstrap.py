@@ -1,27 +1,30 @@
 import secrets
 
-from adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from adapters.system import RandomIdGenerator, SystemClock
+from dependency_injector import providers
+
 from application import TodoService
-from entrypoints.settings import Settings
+from entrypoints.container import Container
+from entrypoints.settings import Settings, derived_cursor_secret
+
+
+def build_container(settings: Settings) -> Container:
+    """The composition root; fails fast (ConfigurationError) on an unusable database."""
+    container = Container(settings=settings)
+    container.storage()
+    return container
+
+
+def require_serving_configuration(container: Container) -> None:
+    """Build now what serving needs, so bad settings stop start-up, not the first request."""
+    container.token_verifier()
+    container.service()
 
 
 def bootstrap(settings: Settings | None = None, **overrides: str) -> TodoService:
     """Build the todo service from settings (the environment by default), without HTTP."""
     settings = settings or Settings(**overrides)  # type: ignore[arg-type]
-    if settings.database_url != "memory://":
-        raise NotImplementedError("only database_url='memory://' is available so far")
-    store = InMemoryStore()
-    return TodoService.build(
-        unit_of_work=lambda: InMemoryUnitOfWork(store),
-        clock=SystemClock(),
-        ids=RandomIdGenerator(),
-        cursor_secret=_cursor_secret(settings),
-    )
-
-
-def _cursor_secret(settings: Settings) -> bytes:
-    if settings.cursor_secret is None:
+    container = build_container(settings)
+    if derived_cursor_secret(settings) is None:
         # Good for one process only; several workers must share CURSOR_SECRET.
-        return secrets.token_bytes(32)
-    return settings.cursor_secret.get_secret_value().encode()
+        container.cursor_secret.override(providers.Object(secrets.token_bytes(32)))
+    return container.service()

@@ -1,5 +1,15 @@
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import hashlib
+import hmac
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+MEMORY_URL = "memory://"
+
+
+class ConfigurationError(Exception):
+    """Start-up configuration that is missing or contradictory; the message is one clear line."""
 
 
 class Settings(BaseSettings):
@@ -11,7 +21,94 @@ class Settings(BaseSettings):
         default="sqlite:///./todo.db",
         description="SQLAlchemy URL; `memory://` keeps everything in this process.",
     )
+    database_pool_size: int = Field(default=5, ge=1, description="Connections kept open.")
+    database_max_overflow: int = Field(default=5, ge=0, description="Extra connections at peak.")
+    database_pool_timeout_seconds: float = Field(
+        default=5, gt=0, description="Wait for a free connection before answering 503."
+    )
+    database_connect_timeout_seconds: int = Field(
+        default=5, ge=1, description="Give up connecting to the database after this long."
+    )
+    database_pool_recycle_seconds: int = Field(
+        default=300, ge=1, description="Replace connections older than this."
+    )
+    database_prepare_threshold: int | None = Field(
+        default=5,
+        description="psycopg server-side prepares; `none` behind PgBouncer transaction mode.",
+    )
+    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite lock wait.")
+
+    jwt_secret: SecretStr | None = Field(
+        default=None, description="HS256 shared secret (32+ bytes); exclusive with jwt_jwks_url."
+    )
+    jwt_jwks_url: str | None = Field(
+        default=None, description="JWKS URL of an identity provider (RS256, ES256, EdDSA)."
+    )
+    jwt_issuer: str | None = Field(default=None, description="Required `iss`, when set.")
+    jwt_audience: str | None = Field(default=None, description="Required `aud`, when set.")
+    jwt_algorithms: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Comma-separated allow-list; empty means HS256 or the JWKS default set.",
+    )
+    jwt_leeway_seconds: int | None = Field(
+        default=None, ge=0, description="Clock skew allowed on exp/nbf; unset: the verifier's."
+    )
+
     cursor_secret: SecretStr | None = Field(
         default=None,
         description="Key that signs pagination cursors; share it across workers (32+ bytes).",
     )
+
+    host: str = Field(default="127.0.0.1", description="Address `serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
+    log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
+        default="info", description="uvicorn log level."
+    )
+
+    @field_validator("jwt_algorithms", mode="before")
+    @classmethod
+    def _split_algorithms(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("jwt_secret", "jwt_jwks_url", "jwt_issuer", "jwt_audience", "cursor_secret")
+    @classmethod
+    def _empty_means_unset(cls, value: str | SecretStr | None) -> str | SecretStr | None:
+        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+        return None if raw is not None and not raw.strip() else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lowercase_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("database_prepare_threshold", mode="before")
+    @classmethod
+    def _none_disables_prepares(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in {"", "none"}:
+            return None
+        return value
+
+    @property
+    def uses_memory(self) -> bool:
+        return self.database_url == MEMORY_URL
+
+    @property
+    def database_scheme(self) -> str:
+        """The URL's scheme only: safe to print, unlike the URL and its password."""
+        return self.database_url.partition("://")[0] or "(none)"
+
+
+def derived_cursor_secret(settings: Settings) -> bytes | None:
+    """CURSOR_SECRET, else a key derived from JWT_SECRET, else None.
+
+    The derivation is an HMAC of a fixed label, so every worker sharing JWT_SECRET
+    agrees on the cursor key, and a cursor reveals nothing about the JWT secret.
+    """
+    if settings.cursor_secret is not None:
+        return settings.cursor_secret.get_secret_value().encode()
+    if settings.jwt_secret is not None:
+        key = settings.jwt_secret.get_secret_value().encode()
+        return hmac.digest(key, b"todo-service pagination cursors v1", hashlib.sha256)
+    return None

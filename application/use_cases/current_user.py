@@ -1,3 +1,4 @@
+from application.errors import InvalidTokenError
 from application.ports import Clock, TokenVerifier, UnitOfWorkFactory, VerifiedClaims
 from domain import InvalidValueError, User, UserId
 
@@ -41,4 +42,10 @@ class Authenticate:
         self._current_user = current_user
 
     def __call__(self, token: str) -> User:
-        return self._current_user(self._tokens.verify(token))
+        claims = self._tokens.verify(token)
+        try:
+            UserId(claims.subject)
+        except InvalidValueError:
+            # A subject that cannot name a user (too long, control characters) is a bad token.
+            raise InvalidTokenError from None
+        return self._current_user(claims)

@@ -39,6 +39,10 @@ def test_an_unknown_user_cannot_be_deactivated(service: TodoService) -> None:
 
 class _StaticVerifier:
     def verify(self, token: str) -> VerifiedClaims:
+        if token == "control-characters":
+            return VerifiedClaims("ali\nce")
+        if token == "too-long":
+            return VerifiedClaims("a" * 256)
         if token != "good":
             raise InvalidTokenError
         return VerifiedClaims("alice")
@@ -49,3 +53,12 @@ def test_authenticate_returns_the_user_behind_a_valid_token(service: TodoService
     assert sut("good").id == UserId("alice")
     with pytest.raises(InvalidTokenError):
         sut("bad")
+
+
+@pytest.mark.parametrize("token", ["control-characters", "too-long"])
+def test_a_subject_that_cannot_name_a_user_is_an_invalid_token(
+    service: TodoService, token: str
+) -> None:
+    sut = Authenticate(_StaticVerifier(), service.current_user)
+    with pytest.raises(InvalidTokenError):
+        sut(token)

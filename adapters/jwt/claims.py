@@ -1,0 +1,29 @@
+from typing import Any
+
+from application.ports import VerifiedClaims
+from domain import InvalidValueError, UserId
+
+
+def claims_from(payload: dict[str, Any]) -> VerifiedClaims | None:
+    """The claims we trust from a verified payload, or None when `sub` is unusable.
+
+    `sub` must pass the same rule as a UserId (a string of 1-255 characters without
+    control characters); PyJWT only checks that it is present and a string.
+    Email and name are optional and taken only when they are strings.
+    """
+    subject = payload.get("sub")
+    if not isinstance(subject, str):
+        return None
+    try:
+        UserId(subject)
+    except InvalidValueError:
+        return None
+    return VerifiedClaims(
+        subject=subject,
+        email=_optional_text(payload.get("email")),
+        name=_optional_text(payload.get("name")),
+    )
+
+
+def _optional_text(value: object) -> str | None:
+    return value if isinstance(value, str) else None

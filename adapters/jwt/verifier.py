@@ -1,0 +1,80 @@
+from typing import Any, Protocol
+
+import jwt
+from jwt import PyJWK
+from jwt.types import Options
+
+from adapters.jwt.claims import claims_from
+from adapters.jwt.config import JwtConfig
+from adapters.jwt.jwks import JwksKeys
+from application.errors import InvalidTokenError
+from application.ports import TokenVerifier, VerifiedClaims
+
+MAX_TOKEN_LENGTH = 8 * 1024
+
+
+class _KeySource(Protocol):
+    def key_for(self, header: dict[str, Any]) -> str | PyJWK: ...
+
+
+class _SharedSecret:
+    def __init__(self, secret: str) -> None:
+        self._secret = secret
+
+    def key_for(self, header: dict[str, Any]) -> str:
+        return self._secret
+
+
+class PyJwtTokenVerifier(TokenVerifier):
+    """Verifies bearer tokens with PyJWT, against a shared secret or a JWKS endpoint.
+
+    - Algorithms come from configuration only, never from the token.
+    - `exp` and `sub` are required; `iss` and `aud` are checked when configured.
+    - Oversized or non-ASCII tokens are refused before any parsing or crypto.
+    - Every refusal is InvalidTokenError with its fixed message: PyJWT's messages
+      carry attacker-chosen text and never leave this class.
+    """
+
+    def __init__(self, config: JwtConfig) -> None:
+        self._config = config
+        self._keys: _KeySource
+        if config.secret is not None:
+            self._keys = _SharedSecret(config.secret)
+        else:
+            self._keys = JwksKeys(config)
+        self._options: Options = {
+            "require": ["exp", "sub"],
+            "verify_aud": config.audience is not None,
+            "enforce_minimum_key_length": True,
+        }
+
+    def verify(self, token: str) -> VerifiedClaims:
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+            raise InvalidTokenError
+        key = self._keys.key_for(self._header(token))
+        try:
+            payload = jwt.decode(
+                token,
+                key,
+                algorithms=list(self._config.algorithms),
+                options=self._options,
+                issuer=self._config.issuer,
+                audience=self._config.audience,
+                leeway=self._config.leeway_seconds,
+            )
+        except jwt.PyJWTError:
+            raise InvalidTokenError from None
+        claims = claims_from(payload)
+        if claims is None:
+            raise InvalidTokenError
+        return claims
+
+    def _header(self, token: str) -> dict[str, Any]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise InvalidTokenError from None
+        # Refused here too so that a wrong `alg` never costs a JWKS fetch.
+        if header.get("alg") not in self._config.algorithms:
+            raise InvalidTokenError
+        return header

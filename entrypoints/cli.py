@@ -1,0 +1,115 @@
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from pydantic import ValidationError
+
+from adapters.jwt import mint_token
+from application import StorageUnavailableError
+from domain import InvalidValueError, UserId, UserNotFoundError
+from entrypoints.bootstrap import bootstrap, build_container, require_serving_configuration
+from entrypoints.settings import ConfigurationError, Settings
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+class CommandError(Exception):
+    """A command cannot do what it was asked; the message is its one line of output."""
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn  # noqa: PLC0415 - only `serve` needs the server and the web stack
+
+    from entrypoints.http.app import create_app  # noqa: PLC0415
+
+    container = build_container(settings)
+    require_serving_configuration(container)
+    app = create_app(container)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    return 0
+
+
+def migrate(args: argparse.Namespace, settings: Settings) -> int:
+    build_container(settings).storage().migrate()
+    print(f"The {settings.database_scheme} database schema is up to date.")
+    return 0
+
+
+def mint(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.jwt_secret is None:
+        raise ConfigurationError("mint-token signs with JWT_SECRET (HS256); set it first")
+    try:
+        UserId(args.sub)
+        token = mint_token(
+            settings.jwt_secret.get_secret_value(),
+            args.sub,
+            email=args.email,
+            name=args.name,
+            ttl_seconds=args.ttl,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+        )
+    except (InvalidValueError, ValueError) as error:
+        raise CommandError(str(error)) from None
+    print(token)
+    return 0
+
+
+def set_active(args: argparse.Namespace, settings: Settings) -> int:
+    active = args.action == "activate"
+    try:
+        bootstrap(settings).set_user_active(UserId(args.sub), active)
+    except UserNotFoundError:
+        raise CommandError(f"no user {args.sub!r} has been seen yet") from None
+    except (InvalidValueError, StorageUnavailableError) as error:
+        raise CommandError(str(error)) from None
+    print(f"{args.sub}: {'active' if active else 'deactivated'}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="todo", description="The todo service. Settings come from the environment or .env."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    commands.add_parser("serve", help="serve the HTTP API on HOST:PORT").set_defaults(run=serve)
+    commands.add_parser("migrate", help="bring the database schema up to date").set_defaults(
+        run=migrate
+    )
+    token = commands.add_parser("mint-token", help="print a development token (JWT_SECRET)")
+    token.add_argument("--sub", required=True, help="the user id (the token's subject)")
+    token.add_argument("--email", help="the email claim")
+    token.add_argument("--name", help="the name claim")
+    token.add_argument("--ttl", type=int, default=3600, help="seconds until it expires")
+    token.set_defaults(run=mint)
+    users = commands.add_parser("users", help="deactivate or reactivate a user")
+    users.add_argument("action", choices=["deactivate", "activate"])
+    users.add_argument("sub", help="the user id (the token's subject)")
+    users.set_defaults(run=set_active)
+    return parser
+
+
+def _one_line(error: ValidationError) -> str:
+    issues = [
+        f"{'.'.join(str(part) for part in issue['loc']).upper()}: {issue['msg']}"
+        for issue in error.errors()
+    ]
+    return "; ".join(issues)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command: Command = args.run
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"todo: configuration error: {_one_line(error)}", file=sys.stderr)
+        return 2
+    try:
+        return command(args, settings)
+    except ConfigurationError as error:
+        print(f"todo: configuration error: {error}", file=sys.stderr)
+        return 2
+    except CommandError as error:
+        print(f"todo: {error}", file=sys.stderr)
+        return 1

@@ -1,0 +1,32 @@
+from typing import Any
+
+from adapters.jwt import JwtConfig
+from entrypoints.settings import ConfigurationError, Settings, derived_cursor_secret
+
+
+def jwt_config(settings: Settings) -> JwtConfig:
+    """The verifier's configuration; its own checks become one clear start-up line."""
+    optional: dict[str, Any] = {}
+    if settings.jwt_leeway_seconds is not None:
+        optional["leeway_seconds"] = settings.jwt_leeway_seconds
+    secret = settings.jwt_secret
+    try:
+        return JwtConfig(
+            secret=None if secret is None else secret.get_secret_value(),
+            jwks_url=settings.jwt_jwks_url,
+            algorithms=settings.jwt_algorithms,
+            issuer=settings.jwt_issuer,
+            audience=settings.jwt_audience,
+            **optional,
+        )
+    except ValueError as error:
+        raise ConfigurationError(str(error)) from None
+
+
+def cursor_secret(settings: Settings) -> bytes:
+    secret = derived_cursor_secret(settings)
+    if secret is None:
+        raise ConfigurationError("Set CURSOR_SECRET (32+ bytes) or JWT_SECRET to sign cursors")
+    if len(secret) < 32:
+        raise ConfigurationError("CURSOR_SECRET must be at least 32 bytes long")
+    return secret

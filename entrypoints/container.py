@@ -1,0 +1,69 @@
+from typing import Any
+
+from dependency_injector import containers, providers
+
+from adapters.jwt import PyJwtTokenVerifier
+from adapters.system import RandomIdGenerator, SystemClock
+from application import TodoService
+from application.use_cases import Authenticate
+from entrypoints import configuration
+from entrypoints.settings import Settings
+from entrypoints.storage import MemoryStorage, unsupported_storage
+
+HTTP_MODULES = [
+    "entrypoints.http.auth",
+    "entrypoints.http.routes.health",
+    "entrypoints.http.routes.todos",
+    "entrypoints.http.routes.users",
+]
+
+
+def _use_case(service: providers.Provider[TodoService], name: str) -> providers.Provider[Any]:
+    # A plain provider, unlike `service.provided.<name>`, can be overridden and wired.
+    return providers.Callable(getattr, service, name)
+
+
+def storage_kind(settings: Settings) -> str:
+    return "memory" if settings.uses_memory else "sql"
+
+
+class Container(containers.DeclarativeContainer):
+    """The only place that knows which adapter fills which port.
+
+    Tests swap parts with `container.<provider>.override(...)` before first use:
+    `service` and `authenticate` are singletons built from what is in place then.
+    """
+
+    # create_app() wires these; building a container never imports FastAPI.
+    wiring_config = containers.WiringConfiguration(modules=HTTP_MODULES, auto_wire=False)
+
+    settings = providers.Dependency(instance_of=Settings)
+
+    clock = providers.Singleton(SystemClock)
+    ids = providers.Singleton(RandomIdGenerator)
+    cursor_secret = providers.Singleton(configuration.cursor_secret, settings)
+
+    # The database, chosen by DATABASE_URL's scheme: the one seam for the SQL adapter.
+    storage = providers.Selector(
+        providers.Callable(storage_kind, settings),
+        memory=providers.Singleton(MemoryStorage),
+        sql=providers.Callable(unsupported_storage, settings.provided.database_scheme),
+    )
+
+    jwt_config = providers.Singleton(configuration.jwt_config, settings)
+    token_verifier = providers.Singleton(PyJwtTokenVerifier, jwt_config)
+
+    service = providers.Singleton(
+        TodoService.build,
+        unit_of_work=storage.provided.unit_of_work,
+        clock=clock,
+        ids=ids,
+        cursor_secret=cursor_secret,
+    )
+    create_todo = _use_case(service, "create_todo")
+    get_todo = _use_case(service, "get_todo")
+    update_todo = _use_case(service, "update_todo")
+    delete_todo = _use_case(service, "delete_todo")
+    toggle_todo = _use_case(service, "toggle_todo")
+    list_todos = _use_case(service, "list_todos")
+    authenticate = providers.Singleton(Authenticate, token_verifier, service.provided.current_user)

@@ -1,0 +1,62 @@
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from entrypoints.container import Container
+from entrypoints.http.errors import PROBLEM_JSON, exception_handlers
+from entrypoints.http.middleware import BodySizeLimitMiddleware
+from entrypoints.http.routes import health, todos, users
+
+DESCRIPTION = """\
+A todo list per user. Every `/api/*` call needs `Authorization: Bearer <JWT>`;
+a user sees and changes only their own todos, and another user's todo answers
+exactly like a missing one (404).
+
+Errors are RFC 9457 problem details (`application/problem+json`); 422 adds an
+`errors` list. Timestamps are RFC 3339 with an offset and come back in UTC.
+"""
+
+
+def create_app(container: Container) -> FastAPI:
+    """The HTTP entrypoint over a built container; wires the route modules to it."""
+    # Wiring is per module: the app created last owns the routes' dependencies.
+    container.wire()
+    app = FastAPI(
+        title="Todo service",
+        version="1.0.0",
+        description=DESCRIPTION,
+        exception_handlers=exception_handlers(),
+    )
+    app.state.container = container
+    for router in (todos.router, users.router, health.router):
+        app.include_router(router)
+    app.add_middleware(BodySizeLimitMiddleware)
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _problem_media_types(
+                get_openapi(
+                    title=app.title,
+                    version=app.version,
+                    description=app.description,
+                    routes=app.routes,
+                    tags=app.openapi_tags,
+                )
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+    return app
+
+
+def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:
+    """Error responses are documented as application/problem+json, which they are."""
+    for path in schema["paths"].values():
+        for operation in path.values():
+            for code, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if code.isdigit() and int(code) >= 400 and "application/json" in content:
+                    problem = content.setdefault(PROBLEM_JSON, {})
+                    problem.update(content.pop("application/json"))
+    return schema

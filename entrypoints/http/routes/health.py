@@ -1,0 +1,34 @@
+from typing import Annotated
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Depends
+
+from application import StorageUnavailableError
+from entrypoints.container import Container
+from entrypoints.http.errors import documented
+from entrypoints.http.schemas import Status
+from entrypoints.storage import Storage
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get(
+    "/healthz",
+    summary="Liveness",
+    description="200 while the process serves requests; touches neither the database nor auth.",
+)
+def healthz() -> Status:
+    return Status(status="ok")
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness",
+    description="200 when the database answers, 503 (with `Retry-After`) while it does not.",
+    responses=documented(503),
+)
+@inject
+def readyz(storage: Annotated[Storage, Depends(Provide[Container.storage])]) -> Status:
+    if not storage.is_reachable():
+        raise StorageUnavailableError
+    return Status(status="ready")

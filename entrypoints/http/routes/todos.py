@@ -1,0 +1,224 @@
+from inspect import cleandoc
+from typing import Annotated
+from uuid import UUID
+
+from dependency_injector.wiring import Provide, inject
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
+from pydantic import AwareDatetime
+
+from application.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Sort
+from application.use_cases import (
+    CreateTodo,
+    DeleteTodo,
+    GetTodo,
+    ListTodos,
+    ListTodosRequest,
+    ToggleTodo,
+    UpdateTodo,
+)
+from domain import Priority, Todo
+from entrypoints.container import Container
+from entrypoints.http.auth import AuthenticatedUser
+from entrypoints.http.errors import documented
+from entrypoints.http.schemas import TODO_EXAMPLE, TodoCreate, TodoOut, TodoPageOut, TodoPatch
+
+router = APIRouter(prefix="/api/todos", tags=["todos"])
+
+_AUTH = (401, 403, 503)
+_WRITE = (*_AUTH, 413, 422)
+
+TodoIdPath = Annotated[
+    UUID,
+    Path(description="The todo's id; anything but a UUID is 422.", examples=[TODO_EXAMPLE["id"]]),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        pattern=r'^\s*(\*|(W/)?"[0-9]{1,18}")\s*$',
+        description=(
+            'Act only if the todo is at this version: `"<version>"` as in the `ETag`, else 412. '
+            '`W/"<version>"` is read the same way (proxies weaken ETags); `*` means any '
+            "version. Any other value is 422."
+        ),
+        examples=['"3"'],
+    ),
+]
+
+
+def _expected_version(if_match: str | None) -> int | None:
+    if if_match is None or if_match.strip() == "*":
+        return None
+    return int(if_match.strip().removeprefix("W/").strip('"'))
+
+
+def _todo_response(response: Response, todo: Todo) -> TodoOut:
+    response.headers["ETag"] = f'"{todo.version}"'
+    return TodoOut.of(todo)
+
+
+_CREATE_EXAMPLES = {
+    "minimal": {"summary": "Only a title", "value": {"title": "Buy milk"}},
+    "full": {
+        "summary": "Every field",
+        "value": {
+            "title": "Buy milk",
+            "description": "Oat, 2 litres",
+            "priority": "high",
+            "due_at": "2026-11-27T17:00:00+01:00",
+            "completed": False,
+        },
+    },
+}
+_PATCH_EXAMPLES = {
+    "rename": {"summary": "Change the title", "value": {"title": "Buy oat milk"}},
+    "clear": {"summary": "Clear the due date", "value": {"due_at": None}},
+    "complete": {"summary": "Mark done", "value": {"completed": True}},
+}
+
+
+@router.get(
+    "",
+    summary="List my todos",
+    description=cleandoc(ListTodos.__doc__ or "") + "\n\nUnknown query parameters are ignored.",
+    responses=documented(*_AUTH, 422),
+)
+@inject
+def list_todos(
+    *,
+    user: AuthenticatedUser,
+    list_todos: Annotated[ListTodos, Depends(Provide[Container.list_todos])],
+    completed: Annotated[
+        bool | None, Query(description="Only done (true) or open (false) todos.")
+    ] = None,
+    priority: Annotated[Priority | None, Query(description="Only this priority.")] = None,
+    q: Annotated[
+        str | None,
+        Query(description="Case-insensitive substring of the title; % and _ are literal."),
+    ] = None,
+    due_before: Annotated[
+        AwareDatetime | None,
+        Query(description="Due strictly before this instant (with offset)."),
+    ] = None,
+    due_after: Annotated[
+        AwareDatetime | None,
+        Query(description="Due strictly after this instant (with offset)."),
+    ] = None,
+    sort: Annotated[
+        str, Query(description=f"{Sort.SYNTAX}; ties broken by id.", examples=["due_at:asc"])
+    ] = str(Sort()),
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="Page size.", examples=[DEFAULT_LIMIT])
+    ] = DEFAULT_LIMIT,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description="Matching todos to skip.", examples=[0])
+    ] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(description="`next_cursor` of the previous page; not with a non-zero offset."),
+    ] = None,
+) -> TodoPageOut:
+    request = ListTodosRequest(
+        completed=completed,
+        priority=priority,
+        q=q,
+        due_before=due_before,
+        due_after=due_after,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        cursor=cursor,
+    )
+    return TodoPageOut.of(list_todos(user.id, request))
+
+
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create a todo",
+    description=cleandoc(CreateTodo.__doc__ or ""),
+    response_description="The created todo; `Location` names it and `ETag` is its version.",
+    responses=documented(*_WRITE),
+)
+@inject
+def create_todo(
+    body: Annotated[TodoCreate, Body(openapi_examples=_CREATE_EXAMPLES)],
+    user: AuthenticatedUser,
+    response: Response,
+    create_todo: Annotated[CreateTodo, Depends(Provide[Container.create_todo])],
+) -> TodoOut:
+    todo = create_todo(user.id, body.to_domain())
+    response.headers["Location"] = f"{router.prefix}/{todo.id}"
+    return _todo_response(response, todo)
+
+
+@router.get(
+    "/{todo_id}",
+    summary="Get a todo",
+    description=cleandoc(GetTodo.__doc__ or ""),
+    response_description='The todo, with `ETag: "<version>"`.',
+    responses=documented(*_AUTH, 404, 422),
+)
+@inject
+def get_todo(
+    todo_id: TodoIdPath,
+    user: AuthenticatedUser,
+    response: Response,
+    get_todo: Annotated[GetTodo, Depends(Provide[Container.get_todo])],
+) -> TodoOut:
+    return _todo_response(response, get_todo(user.id, todo_id))
+
+
+@router.patch(
+    "/{todo_id}",
+    summary="Change a todo",
+    description=cleandoc(UpdateTodo.__doc__ or ""),
+    response_description="The todo after the change, with its new `ETag`.",
+    responses=documented(*_WRITE, 404, 409, 412),
+)
+@inject
+def update_todo(
+    *,
+    todo_id: TodoIdPath,
+    body: Annotated[TodoPatch, Body(openapi_examples=_PATCH_EXAMPLES)],
+    user: AuthenticatedUser,
+    response: Response,
+    update_todo: Annotated[UpdateTodo, Depends(Provide[Container.update_todo])],
+    if_match: IfMatch = None,
+) -> TodoOut:
+    todo = update_todo(user.id, todo_id, body.to_domain(), _expected_version(if_match))
+    return _todo_response(response, todo)
+
+
+@router.delete(
+    "/{todo_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete a todo",
+    description=cleandoc(DeleteTodo.__doc__ or ""),
+    response_description="Deleted; no body.",
+    responses=documented(*_AUTH, 404, 409, 412, 422),
+)
+@inject
+def delete_todo(
+    todo_id: TodoIdPath,
+    user: AuthenticatedUser,
+    delete_todo: Annotated[DeleteTodo, Depends(Provide[Container.delete_todo])],
+    if_match: IfMatch = None,
+) -> None:
+    delete_todo(user.id, todo_id, _expected_version(if_match))
+
+
+@router.post(
+    "/{todo_id}/toggle-complete",
+    summary="Flip whether a todo is done",
+    description=cleandoc(ToggleTodo.__doc__ or ""),
+    response_description="The todo after the flip, with its new `ETag`.",
+    responses=documented(*_AUTH, 404, 409, 422),
+)
+@inject
+def toggle_todo(
+    todo_id: TodoIdPath,
+    user: AuthenticatedUser,
+    response: Response,
+    toggle_todo: Annotated[ToggleTodo, Depends(Provide[Container.toggle_todo])],
+) -> TodoOut:
+    return _todo_response(response, toggle_todo(user.id, todo_id))

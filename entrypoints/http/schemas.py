@@ -1,0 +1,177 @@
+from typing import Any, Self
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
+
+from application import TodoPage
+from domain import UNSET, NewTodo, Priority, Todo, TodoChanges, User
+
+_TODO_ID = "0b9a4a52-6a4f-4a8e-9c43-6f1f4c1e2b10"
+_CREATED = "2026-11-25T09:30:00Z"
+_DUE = "2026-11-27T17:00:00Z"
+
+TODO_EXAMPLE: dict[str, Any] = {
+    "id": _TODO_ID,
+    "title": "Buy milk",
+    "description": "Oat, 2 litres",
+    "priority": "high",
+    "due_at": _DUE,
+    "completed": False,
+    "completed_at": None,
+    "created_at": _CREATED,
+    "updated_at": _CREATED,
+    "version": 1,
+}
+
+_TITLE = "What to do: stripped of surrounding whitespace, 1-200 characters, no control characters."
+_DESCRIPTION = "Free text, at most 5000 characters, no NUL; null for none."
+_PRIORITY = "How urgent: low < medium < high."
+_DUE_AT = "When it is due: RFC 3339 with an offset (a timestamp without one is 422); null for none."
+_COMPLETED = "Whether it is done."
+
+
+class _Request(BaseModel):
+    # Unknown fields are refused: no mass assignment of id, user_id, created_at, ...
+    model_config = ConfigDict(extra="forbid")
+
+
+class TodoCreate(_Request):
+    """A new todo; the service sets its id, timestamps and version."""
+
+    title: str = Field(description=_TITLE, examples=["Buy milk"])
+    description: str | None = Field(default=None, description=_DESCRIPTION, examples=["Oat"])
+    priority: Priority = Field(default=Priority.MEDIUM, description=_PRIORITY, examples=["high"])
+    due_at: AwareDatetime | None = Field(default=None, description=_DUE_AT, examples=[_DUE])
+    completed: StrictBool = Field(default=False, description=_COMPLETED, examples=[False])
+
+    def to_domain(self) -> NewTodo:
+        return NewTodo(
+            title=self.title,
+            description=self.description,
+            priority=self.priority,
+            due_at=self.due_at,
+            completed=self.completed,
+        )
+
+
+class TodoPatch(_Request):
+    """Only the fields present change; `null` clears `description` or `due_at`; `{}` is a no-op."""
+
+    # The None defaults are never validated, so an absent field is allowed while an
+    # explicit null for title, priority or completed is refused (422).
+    model_config = ConfigDict(validate_default=False)
+
+    title: str = Field(default=None, description=_TITLE, examples=["Buy oat milk"])  # type: ignore[assignment]
+    description: str | None = Field(default=None, description=_DESCRIPTION, examples=[None])
+    priority: Priority = Field(default=None, description=_PRIORITY, examples=["low"])  # type: ignore[assignment]
+    due_at: AwareDatetime | None = Field(default=None, description=_DUE_AT, examples=[_DUE])
+    completed: StrictBool = Field(default=None, description=_COMPLETED, examples=[True])  # type: ignore[assignment]
+
+    def to_domain(self) -> TodoChanges:
+        given = {name: getattr(self, name) for name in self.model_fields_set}
+        return TodoChanges(
+            title=given.get("title", UNSET),
+            description=given.get("description", UNSET),
+            priority=given.get("priority", UNSET),
+            due_at=given.get("due_at", UNSET),
+            completed=given.get("completed", UNSET),
+        )
+
+
+class TodoOut(BaseModel):
+    """A todo as its owner sees it; never carries the owner's id."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [TODO_EXAMPLE]})
+
+    id: UUID = Field(description="The todo's id, set by the service.", examples=[_TODO_ID])
+    title: str = Field(description=_TITLE, examples=["Buy milk"])
+    description: str | None = Field(description=_DESCRIPTION, examples=["Oat, 2 litres"])
+    priority: Priority = Field(description=_PRIORITY, examples=["high"])
+    due_at: AwareDatetime | None = Field(description=_DUE_AT, examples=[_DUE])
+    completed: bool = Field(description=_COMPLETED, examples=[False])
+    completed_at: AwareDatetime | None = Field(
+        description="When it was completed (UTC); null while open.", examples=[None]
+    )
+    created_at: AwareDatetime = Field(description="When it was created (UTC).", examples=[_CREATED])
+    updated_at: AwareDatetime = Field(
+        description="When it last changed (UTC).", examples=[_CREATED]
+    )
+    version: int = Field(
+        description='Starts at 1, +1 on every change; the `ETag` is `"<version>"`.', examples=[1]
+    )
+
+    @classmethod
+    def of(cls, todo: Todo) -> Self:
+        return cls(
+            id=todo.id,
+            title=todo.title,
+            description=todo.description,
+            priority=todo.priority,
+            due_at=todo.due_at,
+            completed=todo.completed,
+            completed_at=todo.completed_at,
+            created_at=todo.created_at,
+            updated_at=todo.updated_at,
+            version=todo.version,
+        )
+
+
+class TodoPageOut(BaseModel):
+    """One page of the caller's todos."""
+
+    items: list[TodoOut] = Field(description="This page's todos, in the requested order.")
+    total: int = Field(description="How many of the caller's todos match the filters.", ge=0)
+    limit: int = Field(description="The page size used.", examples=[20])
+    offset: int = Field(description="How many matching todos were skipped.", examples=[0])
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null on the last page.",
+        examples=["WyIyMDI2LTExLTI1VDA5OjMwOjAwKzAwOjAwIiwiMGI5YSJd.3q2-7w"],
+    )
+
+    @classmethod
+    def of(cls, page: TodoPage) -> Self:
+        return cls(
+            items=[TodoOut.of(todo) for todo in page.items],
+            total=page.total,
+            limit=page.limit,
+            offset=page.offset,
+            next_cursor=page.next_cursor,
+        )
+
+
+class UserOut(BaseModel):
+    """The caller, as recorded on first sight of their token."""
+
+    id: str = Field(description="The token's `sub`.", examples=["alice"])
+    email: str | None = Field(description="From the token's `email` claim.", examples=["a@x.org"])
+    name: str | None = Field(description="From the token's `name` claim.", examples=["Alice"])
+    created_at: AwareDatetime = Field(description="First seen (UTC).", examples=[_CREATED])
+
+    @classmethod
+    def of(cls, user: User) -> Self:
+        return cls(id=user.id.value, email=user.email, name=user.name, created_at=user.created_at)
+
+
+class Status(BaseModel):
+    status: str = Field(description="`ok` when alive, `ready` when serving.", examples=["ok"])
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int] = Field(
+        description="Where: `body`, `query`, `path` or `header`, then the field.",
+        examples=[["body", "title"]],
+    )
+    msg: str = Field(description="What is wrong.", examples=["title must not be blank"])
+    type: str = Field(description="A machine-readable kind.", examples=["value_error"])
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem: the body of every error response (application/problem+json)."""
+
+    type: str = Field(default="about:blank", description="Always `about:blank`.")
+    title: str = Field(description="The status's reason phrase.", examples=["Not Found"])
+    status: int = Field(description="The HTTP status code.", examples=[404])
+    detail: str = Field(description="What went wrong, for people.", examples=["Todo not found"])
+    errors: list[ValidationIssue] | None = Field(
+        default=None, description="Only on 422: one entry per invalid input."
+    )

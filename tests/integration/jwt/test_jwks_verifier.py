@@ -1,0 +1,196 @@
+from typing import Any
+
+import pytest
+from jwt.warnings import InsecureKeyLengthWarning
+
+from adapters.jwt import JwtConfig, PyJwtTokenVerifier
+from application import VerifiedClaims
+from application.errors import AuthenticationUnavailableError, InvalidTokenError
+from tests.integration.jwt.jwks_server import JwksServer, silent_endpoint
+from tests.jwt_factories import (
+    SigningKey,
+    hmac_signed_by_hand,
+    make_claims,
+    make_ed25519_key,
+    make_rsa_key,
+    unsigned_token,
+)
+
+ISSUER = "https://auth.example.com"
+
+
+def verifier_for(url: str, **settings: Any) -> PyJwtTokenVerifier:
+    return PyJwtTokenVerifier(JwtConfig(jwks_url=url, **settings))
+
+
+@pytest.fixture
+def sut(jwks_server: JwksServer) -> PyJwtTokenVerifier:
+    return verifier_for(jwks_server.url, jwks_refetch_cooldown_seconds=0)
+
+
+@pytest.mark.parametrize("key_name", ["rsa_key", "ec_key", "ed25519_key"])
+def test_a_token_signed_by_a_published_key_is_accepted(
+    sut: PyJwtTokenVerifier, key_name: str, request: pytest.FixtureRequest
+) -> None:
+    key: SigningKey = request.getfixturevalue(key_name)
+    token = key.sign(make_claims(email="a@example.com", name="Alice"))
+    assert sut.verify(token) == VerifiedClaims("alice", email="a@example.com", name="Alice")
+
+
+def test_the_key_set_is_fetched_once_and_then_served_from_the_cache(
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, rsa_key: SigningKey, ec_key: SigningKey
+) -> None:
+    for key in (rsa_key, ec_key, rsa_key):
+        sut.verify(key.sign(make_claims()))
+    assert jwks_server.fetches == 1
+
+
+def test_the_configured_issuer_is_checked_for_provider_tokens(
+    jwks_server: JwksServer, ed25519_key: SigningKey
+) -> None:
+    sut = verifier_for(jwks_server.url, issuer=ISSUER, audience=ISSUER)
+    assert sut.verify(ed25519_key.sign(make_claims(iss=ISSUER, aud=ISSUER))).subject == "alice"
+    with pytest.raises(InvalidTokenError):
+        sut.verify(ed25519_key.sign(make_claims(iss="https://evil.example.com", aud=ISSUER)))
+
+
+def test_a_rotated_in_key_is_fetched_when_a_token_names_its_kid(
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, rsa_key: SigningKey
+) -> None:
+    sut.verify(rsa_key.sign(make_claims()))
+    new_key = make_ed25519_key(kid="ed-2")
+    jwks_server.publish(rsa_key, new_key)
+    assert sut.verify(new_key.sign(make_claims(sub="bob"))).subject == "bob"
+    assert jwks_server.fetches == 2
+
+
+def test_within_the_refetch_cooldown_an_unknown_kid_is_refused_without_a_fetch(
+    jwks_server: JwksServer, rsa_key: SigningKey
+) -> None:
+    sut = verifier_for(jwks_server.url, jwks_refetch_cooldown_seconds=60)
+    sut.verify(rsa_key.sign(make_claims()))
+    new_key = make_ed25519_key(kid="ed-2")
+    jwks_server.publish(rsa_key, new_key)
+    for _ in range(3):
+        with pytest.raises(InvalidTokenError):
+            sut.verify(new_key.sign(make_claims()))
+    assert jwks_server.fetches == 1
+
+
+def test_a_kid_still_unknown_after_the_refetch_is_an_invalid_token(
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer
+) -> None:
+    stranger = make_ed25519_key(kid="not-published")
+    with pytest.raises(InvalidTokenError):
+        sut.verify(stranger.sign(make_claims()))
+    assert jwks_server.fetches == 2
+
+
+@pytest.mark.parametrize(
+    "kid",
+    ['ed-1"', "ed-1\r\nSet-Cookie: a=1", "ed-1\n", "ed-1\x00", "", "k" * 257],
+)
+def test_a_kid_with_quotes_line_breaks_or_odd_sizes_is_refused(
+    sut: PyJwtTokenVerifier, ed25519_key: SigningKey, kid: str
+) -> None:
+    with pytest.raises(InvalidTokenError) as refused:
+        sut.verify(ed25519_key.sign(make_claims(), kid=kid))
+    assert str(refused.value) == "Invalid or expired token"
+
+
+def test_a_token_without_a_kid_is_refused_without_a_fetch(
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, ed25519_key: SigningKey
+) -> None:
+    with pytest.raises(InvalidTokenError):
+        sut.verify(ed25519_key.sign(make_claims(), kid=None))
+    assert jwks_server.fetches == 0
+
+
+def test_an_hs256_token_signed_with_the_public_key_as_secret_is_refused(
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, rsa_key: SigningKey
+) -> None:
+    for secret in (rsa_key.public_pem, rsa_key.public_pem.strip()):
+        forged = hmac_signed_by_hand(make_claims(), secret, kid=rsa_key.kid)
+        with pytest.raises(InvalidTokenError):
+            sut.verify(forged)
+    assert jwks_server.fetches == 0
+
+
+def test_a_token_whose_alg_differs_from_its_keys_is_refused(
+    sut: PyJwtTokenVerifier, rsa_key: SigningKey, ed25519_key: SigningKey
+) -> None:
+    # Signed by the Ed25519 key but naming the RSA key's kid.
+    with pytest.raises(InvalidTokenError):
+        sut.verify(ed25519_key.sign(make_claims(), kid=rsa_key.kid))
+
+
+def test_an_unsigned_token_naming_a_published_kid_is_refused(
+    sut: PyJwtTokenVerifier, rsa_key: SigningKey
+) -> None:
+    with pytest.raises(InvalidTokenError):
+        sut.verify(unsigned_token(make_claims(), kid=rsa_key.kid))
+
+
+def test_an_algorithm_left_out_of_the_configuration_is_refused(
+    jwks_server: JwksServer, rsa_key: SigningKey, ed25519_key: SigningKey
+) -> None:
+    sut = verifier_for(jwks_server.url, algorithms=("EdDSA",))
+    assert sut.verify(ed25519_key.sign(make_claims())).subject == "alice"
+    with pytest.raises(InvalidTokenError):
+        sut.verify(rsa_key.sign(make_claims()))
+
+
+def test_a_published_rsa_key_under_2048_bits_is_not_trusted(jwks_server: JwksServer) -> None:
+    weak = make_rsa_key(kid="weak", key_size=1024)
+    jwks_server.publish(weak)
+    with pytest.warns(InsecureKeyLengthWarning):
+        token = weak.sign(make_claims())
+    with pytest.raises(InvalidTokenError):
+        verifier_for(jwks_server.url).verify(token)
+
+
+def test_a_stopped_jwks_endpoint_makes_authentication_unavailable(
+    jwks_server: JwksServer, ed25519_key: SigningKey
+) -> None:
+    sut = verifier_for(jwks_server.url)
+    jwks_server.stop()
+    with pytest.raises(AuthenticationUnavailableError):
+        sut.verify(ed25519_key.sign(make_claims()))
+
+
+def test_a_jwks_endpoint_that_never_answers_times_out_as_unavailable(
+    ed25519_key: SigningKey,
+) -> None:
+    with silent_endpoint() as url:
+        sut = verifier_for(url, jwks_timeout_seconds=0.2)
+        with pytest.raises(AuthenticationUnavailableError):
+            sut.verify(ed25519_key.sign(make_claims()))
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
+        pytest.param(500, b'{"error": "down"}', id="server error"),
+        pytest.param(200, b"<html>maintenance</html>", id="not JSON"),
+        pytest.param(200, b'{"keys": [{"kty": "RSA"', id="cut short"),
+        pytest.param(200, b"[1, 2]", id="not an object"),
+        pytest.param(200, b'{"keys": []}', id="no keys"),
+        pytest.param(200, b'{"keys": [{"kty": "nope", "kid": "x"}]}', id="no usable key"),
+        pytest.param(200, b"[" * 100_000, id="deeply nested"),
+    ],
+)
+def test_a_jwks_endpoint_answering_nonsense_makes_authentication_unavailable(
+    jwks_server: JwksServer, ed25519_key: SigningKey, status: int, body: bytes
+) -> None:
+    jwks_server.status, jwks_server.body = status, body
+    with pytest.raises(AuthenticationUnavailableError):
+        verifier_for(jwks_server.url).verify(ed25519_key.sign(make_claims()))
+
+
+def test_the_cached_keys_keep_working_while_the_endpoint_is_down(
+    jwks_server: JwksServer, ed25519_key: SigningKey
+) -> None:
+    sut = verifier_for(jwks_server.url)
+    sut.verify(ed25519_key.sign(make_claims()))
+    jwks_server.stop()
+    assert sut.verify(ed25519_key.sign(make_claims(sub="bob"))).subject == "bob"

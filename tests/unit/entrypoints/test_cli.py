@@ -1,0 +1,84 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import jwt
+import pytest
+
+from entrypoints.cli import main
+
+SECRET = "a-shared-secret-of-at-least-32-bytes"
+ROOT = Path(__file__).parents[3]
+
+
+def test_mint_token_prints_an_hs256_token_for_the_subject_and_claims(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    monkeypatch.setenv("JWT_ISSUER", "https://auth.example.com")
+    argv = ["mint-token", "--sub", "alice", "--email", "a@example.com", "--ttl", "60"]
+    assert main(argv) == 0
+    token = capsys.readouterr().out.strip()
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"], issuer="https://auth.example.com")
+    assert (claims["sub"], claims["email"], claims["exp"] - claims["iat"]) == (
+        "alice",
+        "a@example.com",
+        60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("environment", "argv", "message"),
+    [
+        ({}, ["mint-token", "--sub", "alice"], "configuration error: mint-token signs with"),
+        ({"PORT": "eighty"}, ["serve"], "configuration error: PORT: Input should be"),
+        ({"JWT_SECRET": SECRET}, ["serve"], "scheme 'sqlite' not supported yet"),
+        ({"DATABASE_URL": "memory://"}, ["serve"], "Set exactly one of JWT_SECRET"),
+    ],
+)
+def test_bad_configuration_is_one_line_on_stderr_and_exit_2(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    environment: dict[str, str],
+    argv: list[str],
+    message: str,
+) -> None:
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert main(argv) == 2
+    output = capsys.readouterr()
+    assert output.out == ""
+    assert output.err.startswith("todo: ")
+    assert message in output.err
+    assert output.err.count("\n") == 1
+
+
+def test_migrating_the_memory_database_is_a_no_op(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "memory://")
+    assert main(["migrate"]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_deactivating_an_unknown_user_says_so_and_exits_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "memory://")
+    assert main(["users", "deactivate", "nobody"]) == 1
+    assert capsys.readouterr().err == "todo: no user 'nobody' has been seen yet\n"
+
+
+def test_the_cli_runs_as_a_module_without_a_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "entrypoints", "serve"],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(ROOT), "DATABASE_URL": "memory://"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        "todo: configuration error: Set exactly one of JWT_SECRET or JWT_JWKS_URL\n"
+    )

@@ -1,0 +1,90 @@
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from application import ListTodosRequest
+from domain import NewTodo, UserId
+from entrypoints.bootstrap import bootstrap, build_container, require_serving_configuration
+from entrypoints.configuration import cursor_secret
+from entrypoints.settings import ConfigurationError, Settings, derived_cursor_secret
+
+SECRET = "a-shared-secret-of-at-least-32-bytes"
+
+
+def test_settings_come_from_the_environment_and_a_dotenv_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    (tmp_path / ".env").write_text("JWT_SECRET=from-dotenv\nPORT=9000\n")
+    monkeypatch.setenv("PORT", "9001")
+    monkeypatch.setenv("JWT_ALGORITHMS", "HS256, HS512")
+    sut = Settings()
+    assert sut.jwt_secret == SecretStr("from-dotenv")
+    assert sut.port == 9001
+    assert sut.jwt_algorithms == ("HS256", "HS512")
+
+
+def test_secrets_never_show_in_the_settings_repr(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JWT_SECRET", SECRET)
+    assert SECRET not in repr(Settings())
+
+
+def test_the_cursor_secret_is_derived_from_the_jwt_secret_when_not_given() -> None:
+    derived = derived_cursor_secret(Settings(jwt_secret=SECRET))
+    assert derived is not None
+    assert len(derived) == 32
+    assert SECRET.encode() not in derived
+    assert derived == derived_cursor_secret(Settings(jwt_secret=SECRET))
+    assert derived != derived_cursor_secret(Settings(jwt_secret=SECRET + "!"))
+
+
+def test_an_explicit_cursor_secret_wins_over_the_derived_one() -> None:
+    settings = Settings(jwt_secret=SECRET, cursor_secret="c" * 32)
+    assert derived_cursor_secret(settings) == b"c" * 32
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({}, "CURSOR_SECRET"),
+        ({"cursor_secret": "short"}, "at least 32 bytes"),
+    ],
+)
+def test_serving_refuses_without_a_usable_cursor_secret(
+    values: dict[str, str], message: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        cursor_secret(Settings(**values))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({}, "JWT_SECRET or JWT_JWKS_URL"),
+        ({"jwt_secret": SECRET, "jwt_jwks_url": "https://idp.example.com/jwks"}, "exactly one"),
+        ({"jwt_secret": "short"}, "at least 32 bytes"),
+        ({"jwt_secret": SECRET, "jwt_algorithms": "RS256"}, "JWT_SECRET works only with HS"),
+        ({"jwt_secret": SECRET, "jwt_algorithms": "none"}, "none"),
+        ({"database_url": "sqlite:///./todo.db", "jwt_secret": SECRET}, "not supported yet"),
+    ],
+)
+def test_bad_configuration_stops_start_up_with_one_clear_line(
+    values: dict[str, str], message: str
+) -> None:
+    settings = Settings(**{"database_url": "memory://", "cursor_secret": "c" * 32, **values})  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match=message) as caught:
+        require_serving_configuration(build_container(settings))
+    assert "\n" not in str(caught.value)
+
+
+def test_a_database_url_with_a_password_is_never_echoed() -> None:
+    settings = Settings(database_url="mysql://user:hunter2@db/todo")
+    with pytest.raises(ConfigurationError) as caught:
+        build_container(settings)
+    assert "hunter2" not in str(caught.value)
+
+
+def test_in_process_bootstrap_needs_no_secrets() -> None:
+    service = bootstrap(database_url="memory://")
+    todo = service.create_todo(UserId("alice"), NewTodo(title="a"))
+    assert service.list_todos(UserId("alice"), ListTodosRequest()).items == (todo,)
