@@ -67,6 +67,15 @@ def set_active(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def purge_idempotency_keys(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        purged = bootstrap(settings).purge_expired_idempotency_keys()
+    except StorageUnavailableError as error:
+        raise CommandError(str(error)) from None
+    print(f"Purged {purged} expired idempotency keys.")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="todo", description="The todo service. Settings come from the environment or .env."
@@ -86,6 +95,9 @@ def _parser() -> argparse.ArgumentParser:
     users.add_argument("action", choices=["deactivate", "activate"])
     users.add_argument("sub", help="the user id (the token's subject)")
     users.set_defaults(run=set_active)
+    commands.add_parser(
+        "purge-idempotency-keys", help="delete idempotency keys past their lifetime (cron it)"
+    ).set_defaults(run=purge_idempotency_keys)
     return parser
 
 

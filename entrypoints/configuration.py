@@ -1,6 +1,7 @@
 from typing import Any
 
 from adapters.jwt import JwtConfig
+from adapters.sql import SqlEngineOptions
 from entrypoints.settings import ConfigurationError, Settings, derived_cursor_secret
 
 
@@ -30,3 +31,15 @@ def cursor_secret(settings: Settings) -> bytes:
     if len(secret) < 32:
         raise ConfigurationError("CURSOR_SECRET must be at least 32 bytes long")
     return secret
+
+
+def sql_engine_options(settings: Settings) -> SqlEngineOptions:
+    return SqlEngineOptions(
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+        pool_timeout_seconds=settings.database_pool_timeout_seconds,
+        connect_timeout_seconds=settings.database_connect_timeout_seconds,
+        pool_recycle_seconds=settings.database_pool_recycle_seconds,
+        prepare_threshold=settings.database_prepare_threshold,
+        sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+    )

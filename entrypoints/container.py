@@ -8,7 +8,7 @@ from application import TodoService
 from application.use_cases import Authenticate
 from entrypoints import configuration
 from entrypoints.settings import Settings
-from entrypoints.storage import MemoryStorage, unsupported_storage
+from entrypoints.storage import MemoryStorage, SqlStorage
 
 HTTP_MODULES = [
     "entrypoints.http.auth",
@@ -47,7 +47,11 @@ class Container(containers.DeclarativeContainer):
     storage = providers.Selector(
         providers.Callable(storage_kind, settings),
         memory=providers.Singleton(MemoryStorage),
-        sql=providers.Callable(unsupported_storage, settings.provided.database_scheme),
+        sql=providers.Singleton(
+            SqlStorage,
+            settings.provided.database_url,
+            providers.Callable(configuration.sql_engine_options, settings),
+        ),
     )
 
     jwt_config = providers.Singleton(configuration.jwt_config, settings)

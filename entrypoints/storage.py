@@ -1,6 +1,16 @@
 from typing import Protocol
 
+import sqlalchemy as sa
+
 from adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from adapters.sql import (
+    SqlEngineOptions,
+    SqlUnitOfWork,
+    build_engine,
+    database_is_reachable,
+    migrate_to_head,
+    normalize_database_url,
+)
 from application.ports import UnitOfWork
 from entrypoints.settings import ConfigurationError
 
@@ -37,7 +47,29 @@ class MemoryStorage(Storage):
         """An in-memory store has no schema to migrate."""
 
 
-def unsupported_storage(scheme: str) -> Storage:
-    raise ConfigurationError(
-        f"database_url scheme {scheme!r} not supported yet; use DATABASE_URL=memory://"
-    )
+class SqlStorage(Storage):
+    """SQLite or PostgreSQL through one pooled engine, shared by every unit of work."""
+
+    def __init__(self, url: str, options: SqlEngineOptions) -> None:
+        try:
+            self._url = normalize_database_url(url)
+        except ValueError as error:
+            # normalize_database_url names the scheme at most, never the password.
+            raise ConfigurationError(str(error)) from None
+        try:
+            self._engine: sa.Engine = build_engine(self._url, options)
+        except (ValueError, sa.exc.ArgumentError):
+            # SQLAlchemy's messages may quote the URL, password included.
+            raise ConfigurationError("DATABASE_URL could not be parsed as a database URL") from None
+
+    def unit_of_work(self) -> UnitOfWork:
+        return SqlUnitOfWork(self._engine)
+
+    def is_reachable(self) -> bool:
+        return database_is_reachable(self._engine)
+
+    def migrate(self) -> None:
+        migrate_to_head(self._url)
+
+    def dispose(self) -> None:
+        self._engine.dispose()

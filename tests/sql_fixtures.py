@@ -109,4 +109,4 @@ def tls_engine(
 
 def truncate(engine: sa.Engine) -> None:
     with engine.begin() as connection:
-        connection.exec_driver_sql("TRUNCATE todos, users")
+        connection.exec_driver_sql("TRUNCATE idempotency_keys, todos, users")

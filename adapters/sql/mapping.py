@@ -2,7 +2,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from adapters.sql.tables import TodoRow, UserRow
+from adapters.sql.tables import IdempotencyKeyRow, TodoRow, UserRow
+from application.idempotency import IdempotencyRecord
 from application.listing import fold_case
 from domain import Priority, Todo, User, UserId
 
@@ -62,7 +63,28 @@ def user_from_row(row: UserRow) -> User:
     )
 
 
-def row_values(row: TodoRow | UserRow) -> dict[str, Any]:
+def idempotency_to_row(record: IdempotencyRecord) -> IdempotencyKeyRow:
+    return IdempotencyKeyRow(
+        user_id=record.owner_id.value,
+        key=record.key,
+        fingerprint=record.fingerprint,
+        todo_id=record.todo_id,
+        expires_at=record.expires_at,
+    )
+
+
+def idempotency_from_columns(columns: sa.RowMapping) -> IdempotencyRecord:
+    row = IdempotencyKeyRow(**columns)
+    return IdempotencyRecord(
+        owner_id=UserId(row.user_id),
+        key=row.key,
+        fingerprint=row.fingerprint,
+        todo_id=row.todo_id,
+        expires_at=row.expires_at,
+    )
+
+
+def row_values(row: TodoRow | UserRow | IdempotencyKeyRow) -> dict[str, Any]:
     """The column values of a row model, for an INSERT or UPDATE statement."""
     return row.model_dump()
 

@@ -1,10 +1,13 @@
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from adapters.sql.listing import count_statement, find_statement
 from adapters.sql.mapping import (
+    idempotency_from_columns,
+    idempotency_to_row,
     row_values,
     todo_from_columns,
     todo_to_row,
@@ -12,10 +15,11 @@ from adapters.sql.mapping import (
     user_to_row,
 )
 from adapters.sql.session import SqlSession
-from adapters.sql.tables import todos_table, users_table
+from adapters.sql.tables import idempotency_keys_table, todos_table, users_table
 from application.errors import StaleWriteError
+from application.idempotency import IdempotencyRecord
 from application.listing import TodoFilters, TodoQuery
-from application.ports import TodoRepository, UserRepository
+from application.ports import IdempotencyRepository, TodoRepository, UserRepository
 from domain import Todo, TodoId, User, UserId
 
 
@@ -91,6 +95,37 @@ class SqlUserRepository(UserRepository):
         del values["id"]
         upsert = insert.on_conflict_do_update(index_elements=[users_table.c.id], set_=values)
         self._session.run(upsert)
+
+
+class SqlIdempotencyRepository(IdempotencyRepository):
+    """Idempotency keys; a claim is one upsert that only replaces a dead record.
+
+    Concurrent claims of one key queue on its primary key: the loser's upsert waits
+    for the winner's transaction, then finds a live record and leaves it alone.
+    """
+
+    def __init__(self, session: SqlSession) -> None:
+        self._session = session
+
+    def claim(self, record: IdempotencyRecord, now: datetime) -> IdempotencyRecord:
+        table = idempotency_keys_table
+        values = row_values(idempotency_to_row(record))
+        insert = _insert(self._session, table).values(values)
+        replace_dead = insert.on_conflict_do_update(
+            index_elements=[table.c.user_id, table.c.key],
+            set_={name: insert.excluded[name] for name in ("fingerprint", "todo_id", "expires_at")},
+            where=table.c.expires_at <= now,
+        )
+        if self._session.rows(replace_dead.returning(table.c.key)):
+            return record
+        holder = sa.select(table).where(
+            table.c.user_id == record.owner_id.value, table.c.key == record.key
+        )
+        return idempotency_from_columns(self._session.rows(holder)[0])
+
+    def purge_expired(self, now: datetime) -> int:
+        table = idempotency_keys_table
+        return self._session.affected(sa.delete(table).where(table.c.expires_at <= now))
 
 
 def _insert(session: SqlSession, table: sa.Table) -> postgresql.Insert | sqlite.Insert:

@@ -70,5 +70,22 @@ class TodoRow(TableModel, table=True):
     version: int = Field(sa_column=sa.Column(sa.Integer(), nullable=False))
 
 
+class IdempotencyKeyRow(TableModel, table=True):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (sa.Index(None, "expires_at"),)
+
+    user_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(USER_ID_MAX_LENGTH), sa.ForeignKey("users.id"), primary_key=True
+        )
+    )
+    key: str = Field(sa_column=sa.Column(sa.String(255), primary_key=True))
+    fingerprint: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    # No foreign key: the key outlives a deleted todo, so a late retry cannot recreate it.
+    todo_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
+    expires_at: datetime = Field(sa_column=_instant(nullable=False))
+
+
 users_table: sa.Table = UserRow.__table__  # type: ignore[attr-defined]
 todos_table: sa.Table = TodoRow.__table__  # type: ignore[attr-defined]
+idempotency_keys_table: sa.Table = IdempotencyKeyRow.__table__  # type: ignore[attr-defined]

@@ -4,7 +4,11 @@ from typing import Self
 import sqlalchemy as sa
 
 from adapters.sql.errors import storage_errors
-from adapters.sql.repositories import SqlTodoRepository, SqlUserRepository
+from adapters.sql.repositories import (
+    SqlIdempotencyRepository,
+    SqlTodoRepository,
+    SqlUserRepository,
+)
 from adapters.sql.session import SqlSession
 from application.errors import StorageUnavailableError
 from application.ports import UnitOfWork
@@ -18,6 +22,7 @@ class SqlUnitOfWork(UnitOfWork):
 
     todos: SqlTodoRepository
     users: SqlUserRepository
+    idempotency: SqlIdempotencyRepository
 
     def __init__(self, engine: sa.Engine) -> None:
         self._engine = engine
@@ -30,6 +35,7 @@ class SqlUnitOfWork(UnitOfWork):
         session = SqlSession(self._connection)
         self.todos = SqlTodoRepository(session)
         self.users = SqlUserRepository(session)
+        self.idempotency = SqlIdempotencyRepository(session)
         return self
 
     def __exit__(

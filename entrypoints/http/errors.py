@@ -12,6 +12,7 @@ from starlette.routing import Match
 from application import (
     AuthenticationUnavailableError,
     ConcurrentUpdateError,
+    IdempotencyConflictError,
     InvalidTokenError,
     StorageUnavailableError,
 )
@@ -64,6 +65,9 @@ PROBLEMS: Mapping[type[Exception], ProblemSpec] = {
     TodoNotFoundError: ProblemSpec(404, "No such todo among the caller's (mine or missing alike)."),
     UserNotFoundError: ProblemSpec(404, "No such user."),
     ConcurrentUpdateError: ProblemSpec(409, "The todo kept changing under the write; retry."),
+    IdempotencyConflictError: ProblemSpec(
+        409, "`Idempotency-Key` was used before with a different request."
+    ),
     VersionConflictError: ProblemSpec(412, "`If-Match` names a version the todo is no longer at."),
     BodyTooLargeError: ProblemSpec(413, f"The body is larger than {MAX_BODY_BYTES} bytes."),
     InvalidValueError: ProblemSpec(422, "A value breaks its rules; `errors` says which."),

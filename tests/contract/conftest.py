@@ -45,6 +45,7 @@ def _sql_backend(name: str, engine: sa.Engine, request: pytest.FixtureRequest) -
 
         def reset() -> None:
             with engine.begin() as connection:
+                connection.exec_driver_sql("DELETE FROM idempotency_keys")
                 connection.exec_driver_sql("DELETE FROM todos")
                 connection.exec_driver_sql("DELETE FROM users")
 

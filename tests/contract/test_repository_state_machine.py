@@ -89,7 +89,8 @@ def machine_for(backend: Backend) -> type[RuleBasedStateMachine]:
         def _pick(self, data: st.DataObject) -> Todo | None:
             if not self.model.todos:
                 return None
-            return data.draw(st.sampled_from(sorted(self.model.todos.values(), key=lambda t: t.id)))
+            # Insertion order, not id order: ids are random, and a draw must not depend on them.
+            return data.draw(st.sampled_from(list(self.model.todos.values())))
 
         def _tick(self, data: st.DataObject) -> None:
             self.clock += timedelta(seconds=data.draw(st.sampled_from([0, 0.000001, 1])))

@@ -1,5 +1,6 @@
 """The real app over a real container, with real HS256 tokens and a swappable backend."""
 
+import shutil
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -8,12 +9,14 @@ from dependency_injector import providers
 from fastapi.testclient import TestClient
 
 from adapters.jwt import mint_token
+from adapters.sql import SqlEngineOptions
 from entrypoints.bootstrap import build_container
 from entrypoints.container import Container
 from entrypoints.http.app import create_app
 from entrypoints.settings import Settings
-from entrypoints.storage import MemoryStorage, Storage
+from entrypoints.storage import MemoryStorage, SqlStorage, Storage
 from tests.factories import FixedClock
+from tests.sql_fixtures import sqlite_url, truncate
 
 JWT_SECRET = "e2e-signing-secret-of-at-least-32-bytes"
 CURSOR_SECRET = "e2e-cursor-secret-of-at-least-32-bytes"
@@ -42,13 +45,30 @@ def auth_for(subject: str, **claims: Any) -> Headers:
     return bearer(mint_token(JWT_SECRET, subject, **claims))
 
 
-# The integrator adds "sqlite" and "postgres" here, each building its own Storage.
-BACKENDS: dict[str, Callable[[], Storage]] = {"memory": MemoryStorage}
+def _sqlite_storage(request: pytest.FixtureRequest) -> SqlStorage:
+    path = request.getfixturevalue("tmp_path") / "todo.db"
+    shutil.copy(request.getfixturevalue("sqlite_template"), path)
+    return SqlStorage(sqlite_url(path), SqlEngineOptions())
 
 
-@pytest.fixture(params=sorted(BACKENDS))
-def storage(request: pytest.FixtureRequest) -> Storage:
-    return BACKENDS[request.param]()
+def _postgres_storage(request: pytest.FixtureRequest) -> SqlStorage:
+    truncate(request.getfixturevalue("postgres_engine"))
+    return SqlStorage(request.getfixturevalue("postgres_url"), SqlEngineOptions())
+
+
+BACKENDS: dict[str, Callable[[pytest.FixtureRequest], Storage]] = {
+    "memory": lambda _: MemoryStorage(),
+    "sqlite": _sqlite_storage,
+    "postgres": _postgres_storage,
+}
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def storage(request: pytest.FixtureRequest) -> Iterator[Storage]:
+    sut = BACKENDS[request.param](request)
+    yield sut
+    if isinstance(sut, SqlStorage):
+        sut.dispose()
 
 
 @pytest.fixture

@@ -45,6 +45,21 @@ IfMatch = Annotated[
 ]
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=r"^[\x21-\x7e]{1,255}$",
+        description=(
+            "Makes a retried create safe: the same key with the same body returns the "
+            "original todo (201 again); with a different body, 409. Keys are per user and "
+            "live 24 hours. 1-255 visible ASCII characters, e.g. a UUID."
+        ),
+        examples=["9b0e4c3a-2f51-4d7e-8a61-3c2d1f0e9b7a"],
+    ),
+]
+
+
 def _expected_version(if_match: str | None) -> int | None:
     if if_match is None or if_match.strip() == "*":
         return None
@@ -137,16 +152,18 @@ def list_todos(
     summary="Create a todo",
     description=cleandoc(CreateTodo.__doc__ or ""),
     response_description="The created todo; `Location` names it and `ETag` is its version.",
-    responses=documented(*_WRITE),
+    responses=documented(*_WRITE, 409),
 )
 @inject
 def create_todo(
+    *,
     body: Annotated[TodoCreate, Body(openapi_examples=_CREATE_EXAMPLES)],
     user: AuthenticatedUser,
     response: Response,
     create_todo: Annotated[CreateTodo, Depends(Provide[Container.create_todo])],
+    idempotency_key: IdempotencyKey = None,
 ) -> TodoOut:
-    todo = create_todo(user.id, body.to_domain())
+    todo = create_todo(user.id, body.to_domain(), idempotency_key)
     response.headers["Location"] = f"{router.prefix}/{todo.id}"
     return _todo_response(response, todo)
 

@@ -5,7 +5,11 @@ from pathlib import Path
 import jwt
 import pytest
 
+from application import VerifiedClaims
+from domain import NewTodo, UserDeactivatedError, UserId
+from entrypoints.bootstrap import bootstrap
 from entrypoints.cli import main
+from entrypoints.settings import Settings
 
 SECRET = "a-shared-secret-of-at-least-32-bytes"
 ROOT = Path(__file__).parents[3]
@@ -32,7 +36,11 @@ def test_mint_token_prints_an_hs256_token_for_the_subject_and_claims(
     [
         ({}, ["mint-token", "--sub", "alice"], "configuration error: mint-token signs with"),
         ({"PORT": "eighty"}, ["serve"], "configuration error: PORT: Input should be"),
-        ({"JWT_SECRET": SECRET}, ["serve"], "scheme 'sqlite' not supported yet"),
+        (
+            {"JWT_SECRET": SECRET, "DATABASE_URL": "mysql://u:pw@db/todo"},
+            ["serve"],
+            "scheme 'mysql' is not supported",
+        ),
         ({"DATABASE_URL": "memory://"}, ["serve"], "Set exactly one of JWT_SECRET"),
     ],
 )
@@ -82,3 +90,21 @@ def test_the_cli_runs_as_a_module_without_a_traceback(tmp_path: Path) -> None:
     assert result.stderr == (
         "todo: configuration error: Set exactly one of JWT_SECRET or JWT_JWKS_URL\n"
     )
+
+
+def test_a_sqlite_database_is_migrated_then_users_are_managed_and_keys_purged(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'todo.db'}")
+    assert main(["migrate"]) == 0
+    assert "sqlite database schema is up to date" in capsys.readouterr().out
+    settings = Settings(_env_file=None)
+    bootstrap(settings).create_todo(UserId("alice"), NewTodo(title="a"), idempotency_key="k")
+
+    assert main(["users", "deactivate", "alice"]) == 0
+    assert capsys.readouterr().out == "alice: deactivated\n"
+    with pytest.raises(UserDeactivatedError):
+        bootstrap(settings).current_user(VerifiedClaims("alice"))
+
+    assert main(["purge-idempotency-keys"]) == 0
+    assert capsys.readouterr().out == "Purged 0 expired idempotency keys.\n"

@@ -65,7 +65,8 @@ def test_serving_refuses_without_a_usable_cursor_secret(
         ({"jwt_secret": "short"}, "at least 32 bytes"),
         ({"jwt_secret": SECRET, "jwt_algorithms": "RS256"}, "JWT_SECRET works only with HS"),
         ({"jwt_secret": SECRET, "jwt_algorithms": "none"}, "none"),
-        ({"database_url": "sqlite:///./todo.db", "jwt_secret": SECRET}, "not supported yet"),
+        ({"database_url": "mysql://db/todo", "jwt_secret": SECRET}, "scheme 'mysql'"),
+        ({"database_url": "no-scheme-at-all", "jwt_secret": SECRET}, "must look like"),
     ],
 )
 def test_bad_configuration_stops_start_up_with_one_clear_line(
@@ -77,8 +78,12 @@ def test_bad_configuration_stops_start_up_with_one_clear_line(
     assert "\n" not in str(caught.value)
 
 
-def test_a_database_url_with_a_password_is_never_echoed() -> None:
-    settings = Settings(database_url="mysql://user:hunter2@db/todo")
+@pytest.mark.parametrize(
+    "url",
+    ["mysql://user:hunter2@db/todo", "postgresql://user:hunter2@db:notaport/todo"],
+)
+def test_a_database_url_with_a_password_is_never_echoed(url: str) -> None:
+    settings = Settings(database_url=url)
     with pytest.raises(ConfigurationError) as caught:
         build_container(settings)
     assert "hunter2" not in str(caught.value)
