@@ -4,7 +4,9 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from entrypoints.container import Container
+from entrypoints.http.docs import add_docs_pages
 from entrypoints.http.errors import PROBLEM_JSON, exception_handlers
+from entrypoints.http.examples import with_nulls
 from entrypoints.http.middleware import BodySizeLimitMiddleware
 from entrypoints.http.routes import health, todos, users
 
@@ -27,7 +29,10 @@ def create_app(container: Container) -> FastAPI:
         version="1.0.0",
         description=DESCRIPTION,
         exception_handlers=exception_handlers(),
+        docs_url=None,
+        redoc_url=None,
     )
+    add_docs_pages(app)
     app.state.container = container
     for router in (todos.router, users.router, health.router):
         app.include_router(router)
@@ -44,6 +49,7 @@ def create_app(container: Container) -> FastAPI:
                     tags=app.openapi_tags,
                 )
             )
+            app.openapi_schema = with_nulls(app.openapi_schema)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

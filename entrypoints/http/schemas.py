@@ -10,6 +10,10 @@ _TODO_ID = "0b9a4a52-6a4f-4a8e-9c43-6f1f4c1e2b10"
 _CREATED = "2026-11-25T09:30:00Z"
 _DUE = "2026-11-27T17:00:00Z"
 
+# FastAPI drops every None from the OpenAPI document, nulls inside examples too: examples
+# write JSON null as OPENAPI_NULL, and the app turns it back (`examples.with_nulls`).
+OPENAPI_NULL = "\x00null"
+
 TODO_EXAMPLE: dict[str, Any] = {
     "id": _TODO_ID,
     "title": "Buy milk",
@@ -17,7 +21,7 @@ TODO_EXAMPLE: dict[str, Any] = {
     "priority": "high",
     "due_at": _DUE,
     "completed": False,
-    "completed_at": None,
+    "completed_at": OPENAPI_NULL,
     "created_at": _CREATED,
     "updated_at": _CREATED,
     "version": 1,

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 from application import StorageUnavailableError
 from entrypoints.container import Container
 from entrypoints.http.errors import documented
+from entrypoints.http.examples import answers
 from entrypoints.http.schemas import Status
 from entrypoints.storage import Storage
 
@@ -16,6 +17,7 @@ router = APIRouter(tags=["operations"])
     "/healthz",
     summary="Liveness",
     description="200 while the process serves requests; touches neither the database nor auth.",
+    responses=answers(200, {"status": "ok"}),
 )
 def healthz() -> Status:
     return Status(status="ok")
@@ -25,7 +27,7 @@ def healthz() -> Status:
     "/readyz",
     summary="Readiness",
     description="200 when the database answers, 503 (with `Retry-After`) while it does not.",
-    responses=documented(503),
+    responses={**answers(200, {"status": "ready"}), **documented(503)},
 )
 @inject
 def readyz(storage: Annotated[Storage, Depends(Provide[Container.storage])]) -> Status:

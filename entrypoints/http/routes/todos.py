@@ -20,7 +20,15 @@ from domain import Priority, Todo
 from entrypoints.container import Container
 from entrypoints.http.auth import AuthenticatedUser
 from entrypoints.http.errors import documented
-from entrypoints.http.schemas import TODO_EXAMPLE, TodoCreate, TodoOut, TodoPageOut, TodoPatch
+from entrypoints.http.examples import PAGE_EXAMPLE, answers
+from entrypoints.http.schemas import (
+    OPENAPI_NULL,
+    TODO_EXAMPLE,
+    TodoCreate,
+    TodoOut,
+    TodoPageOut,
+    TodoPatch,
+)
 
 router = APIRouter(prefix="/api/todos", tags=["todos"])
 
@@ -86,7 +94,7 @@ _CREATE_EXAMPLES = {
 }
 _PATCH_EXAMPLES = {
     "rename": {"summary": "Change the title", "value": {"title": "Buy oat milk"}},
-    "clear": {"summary": "Clear the due date", "value": {"due_at": None}},
+    "clear": {"summary": "Clear the due date", "value": {"due_at": OPENAPI_NULL}},
     "complete": {"summary": "Mark done", "value": {"completed": True}},
 }
 
@@ -95,7 +103,7 @@ _PATCH_EXAMPLES = {
     "",
     summary="List my todos",
     description=cleandoc(ListTodos.__doc__ or "") + "\n\nUnknown query parameters are ignored.",
-    responses=documented(*_AUTH, 422),
+    responses={**answers(200, PAGE_EXAMPLE), **documented(*_AUTH, 422)},
 )
 @inject
 def list_todos(
@@ -152,7 +160,7 @@ def list_todos(
     summary="Create a todo",
     description=cleandoc(CreateTodo.__doc__ or ""),
     response_description="The created todo; `Location` names it and `ETag` is its version.",
-    responses=documented(*_WRITE, 409),
+    responses={**answers(201, TODO_EXAMPLE), **documented(*_WRITE, 409)},
 )
 @inject
 def create_todo(
@@ -173,7 +181,7 @@ def create_todo(
     summary="Get a todo",
     description=cleandoc(GetTodo.__doc__ or ""),
     response_description='The todo, with `ETag: "<version>"`.',
-    responses=documented(*_AUTH, 404, 422),
+    responses={**answers(200, TODO_EXAMPLE), **documented(*_AUTH, 404, 422)},
 )
 @inject
 def get_todo(
@@ -190,7 +198,7 @@ def get_todo(
     summary="Change a todo",
     description=cleandoc(UpdateTodo.__doc__ or ""),
     response_description="The todo after the change, with its new `ETag`.",
-    responses=documented(*_WRITE, 404, 409, 412),
+    responses={**answers(200, TODO_EXAMPLE), **documented(*_WRITE, 404, 409, 412)},
 )
 @inject
 def update_todo(
@@ -229,7 +237,7 @@ def delete_todo(
     summary="Flip whether a todo is done",
     description=cleandoc(ToggleTodo.__doc__ or ""),
     response_description="The todo after the flip, with its new `ETag`.",
-    responses=documented(*_AUTH, 404, 409, 422),
+    responses={**answers(200, TODO_EXAMPLE), **documented(*_AUTH, 404, 409, 422)},
 )
 @inject
 def toggle_todo(

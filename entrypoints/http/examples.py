@@ -1,0 +1,31 @@
+from typing import Any
+
+from entrypoints.http.schemas import OPENAPI_NULL, TODO_EXAMPLE
+
+PAGE_EXAMPLE: dict[str, Any] = {
+    "items": [TODO_EXAMPLE],
+    "total": 1,
+    "limit": 20,
+    "offset": 0,
+    "next_cursor": OPENAPI_NULL,
+}
+USER_EXAMPLE: dict[str, Any] = {
+    "id": "alice",
+    "email": "alice@example.com",
+    "name": "Alice",
+    "created_at": TODO_EXAMPLE["created_at"],
+}
+
+
+def answers(status: int, example: Any) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` giving an operation's success response a whole JSON example."""
+    return {status: {"content": {"application/json": {"example": example}}}}
+
+
+def with_nulls(document: Any) -> Any:
+    """The OpenAPI document with every `OPENAPI_NULL` turned back into JSON null."""
+    if isinstance(document, dict):
+        return {key: with_nulls(value) for key, value in document.items()}
+    if isinstance(document, list):
+        return [with_nulls(value) for value in document]
+    return None if document == OPENAPI_NULL else document
