@@ -1,0 +1,71 @@
+"""The interactive docs load nothing but the service's own URLs (no CDN, no validator)."""
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from entrypoints.storage import MemoryStorage, Storage
+
+# The pages' URLs: attributes, and Swagger UI's `url: '...'` / ReDoc's `spec-url="..."`.
+_REFERENCES = re.compile(r"""(?:src|href|spec-url)="([^"]*)"|\burl: '([^']*)'""")
+
+CONTENT_TYPES = {
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".png": "image/png",
+    ".json": "application/json",
+}
+
+
+@pytest.fixture
+def storage() -> Storage:
+    return MemoryStorage()
+
+
+def references(html: str) -> list[str]:
+    return [first or second for first, second in _REFERENCES.findall(html)]
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        ("/docs", {"swagger-ui-bundle.js", "swagger-ui.css", "favicon.png", "openapi.json"}),
+        ("/redoc", {"redoc.standalone.js", "favicon.png", "openapi.json"}),
+    ],
+)
+def test_a_docs_page_references_only_the_services_own_assets_and_they_answer(
+    client: TestClient, page: str, expected: set[str]
+) -> None:
+    response = client.get(page)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    urls = references(response.text)
+    assert {url.rsplit("/", 1)[-1] for url in urls} == expected
+    assert "http" not in response.text.lower()
+    for url in urls:
+        assert url.startswith("/"), url
+        assert not url.startswith("//"), url
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        suffix = url[url.rindex(".") :]
+        assert asset.headers["content-type"].startswith(CONTENT_TYPES[suffix]), url
+        assert len(asset.content) > 0, url
+
+
+def test_swagger_ui_is_told_not_to_call_the_public_validator(client: TestClient) -> None:
+    assert '"validatorUrl": null' in client.get("/docs").text
+
+
+def test_the_docs_pages_and_their_assets_stay_out_of_the_api_schema(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+
+    assert not [path for path in paths if path.startswith(("/docs", "/redoc"))]
+
+
+def test_a_missing_asset_is_a_problem_json_404(client: TestClient) -> None:
+    response = client.get("/docs-assets/no-such-file.js")
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
