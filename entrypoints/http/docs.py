@@ -2,11 +2,12 @@ from importlib.resources import files
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-# Swagger UI and ReDoc as released, from the pinned fastapi-offline wheel: no CDN, no copies.
+# Swagger UI as released, from the pinned fastapi-offline wheel: no CDN, no copies in the repo.
+# (Its ReDoc is not served: ReDoc 2 fetches its footer logo from Redocly's CDN.)
 ASSETS_DIRECTORY = str(files("fastapi_offline").joinpath("static"))
 ASSETS_URL = "/docs-assets"
 
@@ -18,10 +19,10 @@ SWAGGER_UI_PARAMETERS: dict[str, Any] = {
 
 
 def add_docs_pages(app: FastAPI) -> None:
-    """Serve `/docs` (Swagger UI) and `/redoc` with every asset from the service itself.
+    """Serve `/docs` (Swagger UI) with every asset from the service itself.
 
-    The app must be created with `docs_url=None, redoc_url=None`; the pages load
-    nothing but the service's own URLs, so they work without internet.
+    The app must be created with `docs_url=None, redoc_url=None`; the page loads
+    nothing but the service's own URLs, so it works without internet.
     """
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIRECTORY), name="docs-assets")
 
@@ -35,15 +36,4 @@ def add_docs_pages(app: FastAPI) -> None:
             swagger_css_url=f"{root}{ASSETS_URL}/swagger-ui.css",
             swagger_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
             swagger_ui_parameters=SWAGGER_UI_PARAMETERS,
-        )
-
-    @app.get("/redoc", include_in_schema=False)
-    def redoc(request: Request) -> HTMLResponse:
-        root = request.scope.get("root_path", "")
-        return get_redoc_html(
-            openapi_url=f"{root}{app.openapi_url}",
-            title=f"{app.title} - ReDoc",
-            redoc_js_url=f"{root}{ASSETS_URL}/redoc.standalone.js",
-            redoc_favicon_url=f"{root}{ASSETS_URL}/favicon.png",
-            with_google_fonts=False,
         )
