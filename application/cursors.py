@@ -57,6 +57,10 @@ class CursorCodec:
             signature = _b64decode(encoded_signature)
         except (binascii.Error, ValueError):
             raise _invalid() from None
+        # base64 ignores the spare low bits of a last character: insist on the one
+        # canonical spelling, so that every altered character is refused.
+        if (_b64encode(payload), _b64encode(signature)) != (encoded_payload, encoded_signature):
+            raise _invalid()
         if not hmac.compare_digest(signature, self._sign(owner_id, filters, sort, payload)):
             raise _invalid()
         try:
