@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
         default="info", description="uvicorn log level."
     )
+    workers: int = Field(
+        default=1, ge=1, description="Worker processes `serve` runs (one per core in production)."
+    )
+    access_log: bool = Field(default=True, description="Log every request (off in production).")
 
     @field_validator("jwt_algorithms", mode="before")
     @classmethod
