@@ -86,7 +86,7 @@ class Results:
         self.runs.setdefault(key, []).append(measure)
 
     def median(self, key: str, attribute: str = "rps") -> float:
-        return statistics.median(getattr(m, attribute) for m in self.runs[key])
+        return float(statistics.median(getattr(m, attribute) for m in self.runs[key]))
 
     def unexpected(self, key: str) -> int:
         return sum(m.unexpected for m in self.runs[key])
@@ -237,7 +237,7 @@ def workloads(app: App, tokens: dict[str, str], ids: list[str]) -> list[Workload
     ]
 
 
-def main() -> int:  # noqa: PLR0915
+def main() -> int:  # noqa: PLR0912 - one script, top to bottom
     config = Config()
     wrk = ensure_wrk()
     jwt_secret = secrets.token_urlsafe(32)
@@ -280,7 +280,9 @@ def main() -> int:  # noqa: PLR0915
         print(f"bench: seeded {SMALL_ROWS} todos in {time.monotonic() - started:.1f} s", flush=True)
 
         apps = {
-            "service": App("service", 18_001, [str(BIN / "todo"), "serve"], {**env, "PORT": "18001"}),
+            "service": App(
+                "service", 18_001, [str(BIN / "todo"), "serve"], {**env, "PORT": "18001"}
+            ),
             "ceiling": App(
                 "ceiling",
                 18_002,
@@ -320,7 +322,9 @@ def main() -> int:  # noqa: PLR0915
                         )
                     if workload.name == "create":
                         with psycopg.connect(conninfo, autocommit=True) as conn:
-                            conn.execute("DELETE FROM todos WHERE user_id = %s", (seed.WRITER_USER,))
+                            conn.execute(
+                                "DELETE FROM todos WHERE user_id = %s", (seed.WRITER_USER,)
+                            )
             growth: list[str] = []
             if config.big_rows > SMALL_ROWS:
                 started = time.monotonic()

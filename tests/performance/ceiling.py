@@ -72,7 +72,7 @@ def create_app() -> Starlette:
 
     async def one(statement: str, params: dict[str, Any]) -> dict[str, Any] | None:
         async with pool.connection() as conn:
-            cursor = await conn.execute(statement, params)  # type: ignore[arg-type]
+            cursor = await conn.execute(statement, params)
             return await cursor.fetchone()  # type: ignore[return-value]
 
     async def list_todos(request: Request) -> Response:
@@ -95,7 +95,7 @@ def create_app() -> Starlette:
             keyset = " AND (created_at, id) < (%(after_created)s, %(after_id)s)"
         # One statement: the page (plus one) and the total, which an empty page still has.
         statement = (
-            f"SELECT (SELECT count(*) FROM todos WHERE {where}) AS total, "  # noqa: S608
+            f"SELECT (SELECT count(*) FROM todos WHERE {where}) AS total, "
             "(SELECT coalesce(json_agg(p), '[]') FROM ("
             f"SELECT {COLUMNS} FROM todos WHERE {where}{keyset} "
             "ORDER BY created_at DESC, id DESC LIMIT %(limit)s + 1) AS p) AS items"
@@ -123,7 +123,7 @@ def create_app() -> Starlette:
         if user is None:
             return UNAUTHORIZED
         row = await one(
-            f"SELECT {COLUMNS} FROM todos WHERE id = %(id)s AND user_id = %(user)s",  # noqa: S608
+            f"SELECT {COLUMNS} FROM todos WHERE id = %(id)s AND user_id = %(user)s",
             {"id": UUID(request.path_params["id"]), "user": user},
         )
         if row is None:

@@ -38,14 +38,14 @@ def seed_users(conn: psycopg.Connection) -> None:
 
 def seed_main_user(conn: psycopg.Connection, count: int) -> None:
     statement = _TODOS.format(owner="%(owner)s")
-    conn.execute(statement, {"owner": MAIN_USER, "first": 1, "last": count})  # type: ignore[arg-type]
+    conn.execute(statement, {"owner": MAIN_USER, "first": 1, "last": count})
 
 
 def seed_other_users(conn: psycopg.Connection, first: int, last: int) -> None:
     """Rows `first`..`last` spread evenly over the other users."""
     owner = f"'bench-other-' || (g %% {OTHER_USERS} + 1)"
     statement = _TODOS.format(owner=owner)
-    conn.execute(statement, {"first": first, "last": last})  # type: ignore[arg-type]
+    conn.execute(statement, {"first": first, "last": last})
 
 
 def analyze(conn: psycopg.Connection) -> None:

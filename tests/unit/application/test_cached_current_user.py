@@ -36,9 +36,7 @@ def test_a_refusal_is_not_remembered(sut: CachedCurrentUser, service: TodoServic
     assert sut(VerifiedClaims("alice")).active
 
 
-def test_a_zero_bound_looks_the_user_up_every_time(
-    service: TodoService, clock: FixedClock
-) -> None:
+def test_a_zero_bound_looks_the_user_up_every_time(service: TodoService, clock: FixedClock) -> None:
     sut = CachedCurrentUser(service.current_user, clock, timedelta(0))
     sut(VerifiedClaims("alice"))
     service.set_user_active(UserId("alice"), active=False)
