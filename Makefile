@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SOURCES := domain application adapters entrypoints tests
 
-.PHONY: help install run migrate secrets test lint format
+.PHONY: help install run migrate secrets test lint format bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -43,3 +43,6 @@ format: $(INSTALLED) ## Fix what ruff can fix
 
 test: lint ## Lint, then run the whole test suite
 	$(BIN)/pytest
+
+bench: $(INSTALLED) ## Benchmark the service against its ceiling on the local PostgreSQL (wrk)
+	$(BIN)/python -m tests.performance.bench

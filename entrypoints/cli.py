@@ -21,11 +21,21 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn  # noqa: PLC0415 - only `serve` needs the server and the web stack
 
     from entrypoints.http.app import create_app  # noqa: PLC0415
+    from entrypoints.http.asgi import APP_FACTORY  # noqa: PLC0415
 
     container = build_container(settings)
     require_serving_configuration(container)
-    app = create_app(container)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level)
+    server = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_level": settings.log_level,
+        "access_log": settings.access_log,
+    }
+    if settings.workers == 1:
+        uvicorn.run(create_app(container), **server)  # type: ignore[arg-type]
+    else:
+        # Each worker builds its own app from the same environment; checked above.
+        uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **server)  # type: ignore[arg-type]
     return 0
 
 

@@ -1,3 +1,4 @@
+from datetime import timedelta
 from typing import Any
 
 from dependency_injector import containers, providers
@@ -5,7 +6,7 @@ from dependency_injector import containers, providers
 from adapters.jwt import PyJwtTokenVerifier
 from adapters.system import RandomIdGenerator, SystemClock
 from application import TodoService
-from application.use_cases import Authenticate
+from application.use_cases import Authenticate, CachedCurrentUser
 from entrypoints import configuration
 from entrypoints.settings import Settings
 from entrypoints.storage import MemoryStorage, SqlStorage
@@ -70,4 +71,10 @@ class Container(containers.DeclarativeContainer):
     delete_todo = _use_case(service, "delete_todo")
     toggle_todo = _use_case(service, "toggle_todo")
     list_todos = _use_case(service, "list_todos")
-    authenticate = providers.Singleton(Authenticate, token_verifier, service.provided.current_user)
+    current_user = providers.Singleton(
+        CachedCurrentUser,
+        service.provided.current_user,
+        clock,
+        providers.Callable(lambda s: timedelta(seconds=s.user_cache_seconds), settings),
+    )
+    authenticate = providers.Singleton(Authenticate, token_verifier, current_user)

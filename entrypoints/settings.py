@@ -59,11 +59,22 @@ class Settings(BaseSettings):
         description="Key that signs pagination cursors; share it across workers (32+ bytes).",
     )
 
+    user_cache_seconds: float = Field(
+        default=5,
+        ge=0,
+        description="Each worker remembers a user this long: a deactivation takes effect "
+        "within it. 0 looks the user up on every request.",
+    )
+
     host: str = Field(default="127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
     log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
         default="info", description="uvicorn log level."
     )
+    workers: int = Field(
+        default=1, ge=1, description="Worker processes `serve` runs (one per core in production)."
+    )
+    access_log: bool = Field(default=True, description="Log every request (off in production).")
 
     @field_validator("jwt_algorithms", mode="before")
     @classmethod

@@ -27,22 +27,6 @@ def todo_to_row(todo: Todo) -> TodoRow:
     )
 
 
-def todo_from_row(row: TodoRow) -> Todo:
-    return Todo(
-        id=row.id,
-        owner_id=UserId(row.user_id),
-        title=row.title,
-        description=row.description,
-        priority=_PRIORITY_BY_RANK[row.priority],
-        due_at=row.due_at,
-        completed=row.completed,
-        completed_at=row.completed_at,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        version=row.version,
-    )
-
-
 def user_to_row(user: User) -> UserRow:
     return UserRow(
         id=user.id.value,
@@ -90,7 +74,20 @@ def row_values(row: TodoRow | UserRow | IdempotencyKeyRow) -> dict[str, Any]:
 
 
 def todo_from_columns(columns: sa.RowMapping) -> Todo:
-    return todo_from_row(TodoRow(**columns))
+    # Straight from the columns: building a validated TodoRow per row cost more than the query.
+    return Todo(
+        id=columns["id"],
+        owner_id=UserId(columns["user_id"]),
+        title=columns["title"],
+        description=columns["description"],
+        priority=_PRIORITY_BY_RANK[columns["priority"]],
+        due_at=columns["due_at"],
+        completed=columns["completed"],
+        completed_at=columns["completed_at"],
+        created_at=columns["created_at"],
+        updated_at=columns["updated_at"],
+        version=columns["version"],
+    )
 
 
 def user_from_columns(columns: sa.RowMapping) -> User:

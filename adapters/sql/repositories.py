@@ -41,8 +41,9 @@ class SqlTodoRepository(TodoRepository):
             todos_table.c.id == todo_id, todos_table.c.user_id == owner_id.value
         )
         if for_update:
-            statement = statement.with_for_update()
-        rows = self._session.rows(statement)
+            rows = self._session.rows(statement.with_for_update())
+        else:
+            rows = self._session.read(statement)
         return todo_from_columns(rows[0]) if rows else None
 
     def save(self, todo: Todo) -> None:
@@ -61,11 +62,11 @@ class SqlTodoRepository(TodoRepository):
 
     def find(self, owner_id: UserId, query: TodoQuery) -> Sequence[Todo]:
         return [
-            todo_from_columns(row) for row in self._session.rows(find_statement(owner_id, query))
+            todo_from_columns(row) for row in self._session.read(find_statement(owner_id, query))
         ]
 
     def count(self, owner_id: UserId, filters: TodoFilters) -> int:
-        return int(self._session.scalar(count_statement(owner_id, filters)))
+        return int(self._session.read_scalar(count_statement(owner_id, filters)))
 
     @staticmethod
     def _stored_at(todo: Todo, version: int) -> tuple[sa.ColumnElement[bool], ...]:
@@ -78,7 +79,8 @@ class SqlUserRepository(UserRepository):
         self._session = session
 
     def get(self, user_id: UserId) -> User | None:
-        rows = self._session.rows(sa.select(users_table).where(users_table.c.id == user_id.value))
+        statement = sa.select(users_table).where(users_table.c.id == user_id.value)
+        rows = self._session.read(statement)
         return user_from_columns(rows[0]) if rows else None
 
     def add_if_absent(self, user: User) -> User:

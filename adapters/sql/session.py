@@ -12,29 +12,55 @@ class SqlSession:
 
     Results are read completely inside the error translation, so a connection lost
     half-way also becomes StorageUnavailableError.
+
+    With `lazy_transaction`, plain reads (`read`, `read_scalar`) run in autocommit
+    until the first statement that writes or locks, which begins the transaction:
+    a read-only unit of work then costs no BEGIN and no ROLLBACK round trip. Under
+    READ COMMITTED every statement takes its own snapshot anyway, so reads before
+    the transaction see nothing a read inside it would not.
     """
 
-    def __init__(self, connection: sa.Connection) -> None:
+    def __init__(self, connection: sa.Connection, *, lazy_transaction: bool = False) -> None:
         self._connection = connection
+        self._outside_transaction = lazy_transaction
+        if lazy_transaction:
+            self._isolation = connection.default_isolation_level
+            connection.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def dialect_name(self) -> str:
         return self._connection.dialect.name
 
-    def rows(self, statement: Executable) -> Sequence[sa.RowMapping]:
+    def read(self, statement: Executable) -> Sequence[sa.RowMapping]:
+        """Rows of a statement that neither writes nor locks."""
         with storage_errors():
             return self._connection.execute(statement).mappings().all()
 
-    def scalar(self, statement: Executable) -> Any:
+    def read_scalar(self, statement: Executable) -> Any:
+        """The one value of a statement that neither writes nor locks."""
         with storage_errors():
             return self._connection.execute(statement).scalar_one()
 
+    def rows(self, statement: Executable) -> Sequence[sa.RowMapping]:
+        self._begin()
+        return self.read(statement)
+
     def run(self, statement: Executable) -> None:
+        self._begin()
         with storage_errors():
             self._connection.execute(statement)
 
     def affected(self, statement: Executable) -> int:
         """How many rows a data-changing statement changed."""
+        self._begin()
         with storage_errors():
             result = self._connection.execute(statement)
             return int(result.rowcount)
+
+    def _begin(self) -> None:
+        if self._outside_transaction:
+            self._outside_transaction = False
+            # Ends the autocommit pseudo-transaction (no round trip); the next
+            # statement then begins a real one at the default isolation level.
+            self._connection.commit()
+            self._connection.execution_options(isolation_level=self._isolation)

@@ -32,7 +32,9 @@ class SqlUnitOfWork(UnitOfWork):
         # The transaction begins with the first statement (and again after a commit).
         with storage_errors():
             self._connection = self._engine.connect()
-        session = SqlSession(self._connection)
+        # SQLite's begin hook takes its write lock up front: it keeps eager transactions.
+        lazy = self._connection.dialect.name == "postgresql"
+        session = SqlSession(self._connection, lazy_transaction=lazy)
         self.todos = SqlTodoRepository(session)
         self.users = SqlUserRepository(session)
         self.idempotency = SqlIdempotencyRepository(session)

@@ -1,5 +1,5 @@
 from application.use_cases.create_todo import CreateTodo
-from application.use_cases.current_user import Authenticate, CurrentUser
+from application.use_cases.current_user import Authenticate, CachedCurrentUser, CurrentUser
 from application.use_cases.delete_todo import DeleteTodo
 from application.use_cases.get_todo import GetTodo
 from application.use_cases.list_todos import ListTodos, ListTodosRequest
@@ -10,6 +10,7 @@ from application.use_cases.update_todo import UpdateTodo
 
 __all__ = [
     "Authenticate",
+    "CachedCurrentUser",
     "CreateTodo",
     "CurrentUser",
     "DeleteTodo",

@@ -1,3 +1,7 @@
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from threading import Lock
+
 from application.errors import InvalidTokenError
 from application.ports import Clock, TokenVerifier, UnitOfWorkFactory, VerifiedClaims
 from domain import InvalidValueError, User, UserId
@@ -34,10 +38,44 @@ class CurrentUser:
             return User(user_id, email=None, name=None, created_at=now)
 
 
+class CachedCurrentUser:
+    """CurrentUser, remembering each user it returned for `ttl` (per process).
+
+    - Saves the user lookup on every request; a user deactivated elsewhere (another
+      worker, the CLI) is refused at most `ttl` after the change.
+    - Only what CurrentUser returned is remembered: a refusal is asked again next time.
+    - At most `max_entries` users are remembered; when full, the cache starts over.
+    """
+
+    def __init__(
+        self, current_user: CurrentUser, clock: Clock, ttl: timedelta, max_entries: int = 10_000
+    ) -> None:
+        self._current_user = current_user
+        self._clock = clock
+        self._ttl = ttl
+        self._max_entries = max_entries
+        self._users: dict[str, tuple[User, datetime]] = {}
+        self._lock = Lock()
+
+    def __call__(self, claims: VerifiedClaims) -> User:
+        now = self._clock.now()
+        cached = self._users.get(claims.subject)
+        if cached is not None and now < cached[1]:
+            return cached[0]
+        user = self._current_user(claims)
+        with self._lock:
+            if len(self._users) >= self._max_entries:
+                self._users.clear()
+            self._users[claims.subject] = (user, now + self._ttl)
+        return user
+
+
 class Authenticate:
     """The active user a bearer token speaks for; any doubt about the token is InvalidTokenError."""
 
-    def __init__(self, tokens: TokenVerifier, current_user: CurrentUser) -> None:
+    def __init__(
+        self, tokens: TokenVerifier, current_user: Callable[[VerifiedClaims], User]
+    ) -> None:
         self._tokens = tokens
         self._current_user = current_user
 

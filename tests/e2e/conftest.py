@@ -33,6 +33,8 @@ def make_settings(**overrides: Any) -> Settings:
         "jwt_audience": None,
         "jwt_algorithms": (),
         "cursor_secret": CURSOR_SECRET,
+        # Deactivations must show at once here; the cache has tests of its own.
+        "user_cache_seconds": 0,
     }
     return Settings(_env_file=None, **{**values, **overrides})
 

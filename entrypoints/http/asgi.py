@@ -1,0 +1,18 @@
+from fastapi import FastAPI
+
+from entrypoints.bootstrap import build_container, require_serving_configuration
+from entrypoints.http.app import create_app
+from entrypoints.settings import Settings
+
+APP_FACTORY = "entrypoints.http.asgi:create_app_from_environment"
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app configured from the environment: what each uvicorn worker process imports.
+
+    Every worker reads the same settings, so what must be shared across workers
+    (the JWT and cursor keys, the database) is shared by configuration.
+    """
+    container = build_container(Settings())
+    require_serving_configuration(container)
+    return create_app(container)

@@ -1,0 +1,116 @@
+"""The hot queries, exactly as the SQL adapter sends them, use an index on a big table.
+
+Plans, not timings: PostgreSQL's EXPLAIN of every statement a request runs, on a
+table of 60,000 todos over 101 users with fresh statistics.
+"""
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import psycopg
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from adapters.sql import SqlUnitOfWork, build_engine, migrate_to_head
+from application.listing import Position, TodoFilters, TodoQuery
+from domain import TodoId, UserId
+from tests.conftest import (
+    create_database,
+    drop_database,
+    postgres_conninfo,
+    postgres_sqlalchemy_url,
+)
+from tests.performance import seed
+
+pytestmark = pytest.mark.postgres
+
+OWNER = UserId(seed.MAIN_USER)
+
+
+@pytest.fixture(scope="module")
+def big_database(postgres_admin: str) -> Iterator[str]:
+    name = create_database(postgres_admin, "todo_plans")
+    try:
+        migrate_to_head(postgres_sqlalchemy_url(name))
+        with psycopg.connect(postgres_conninfo(name), autocommit=True) as conn:
+            seed.seed_users(conn)
+            seed.seed_main_user(conn, 10_000)
+            seed.seed_other_users(conn, 10_001, 60_000)
+            seed.analyze(conn)
+        yield name
+    finally:
+        drop_database(postgres_admin, name)
+
+
+@pytest.fixture(scope="module")
+def engine(big_database: str) -> Iterator[sa.Engine]:
+    engine = build_engine(postgres_sqlalchemy_url(big_database))
+    yield engine
+    engine.dispose()
+
+
+def plans_of(engine: sa.Engine, work: Callable[[SqlUnitOfWork], object]) -> list[str]:
+    """The EXPLAIN of every statement `work` sends, with the parameters it sent."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with SqlUnitOfWork(engine) as uow:
+            work(uow)
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    plans = []
+    with engine.connect() as connection:
+        raw = connection.connection.dbapi_connection
+        assert raw is not None
+        for statement, parameters in sent:
+            cursor = raw.cursor()
+            cursor.execute("EXPLAIN " + statement, parameters)
+            plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        connection.rollback()
+    assert plans, "the work sent no statement"
+    return plans
+
+
+def _first_todo_id(engine: sa.Engine) -> TodoId:
+    with SqlUnitOfWork(engine) as uow:
+        return uow.todos.find(OWNER, TodoQuery(limit=1))[0].id
+
+
+CASES: dict[str, Callable[[TodoId], Callable[[SqlUnitOfWork], object]]] = {
+    "first page": lambda _: lambda uow: uow.todos.find(OWNER, TodoQuery()),
+    "filtered page": lambda _: (
+        lambda uow: uow.todos.find(OWNER, TodoQuery(TodoFilters(completed=False, text="milk")))
+    ),
+    "count": lambda _: lambda uow: uow.todos.count(OWNER, TodoFilters()),
+    "filtered count": lambda _: (
+        lambda uow: uow.todos.count(OWNER, TodoFilters(completed=False, text="milk"))
+    ),
+    "get by id": lambda todo_id: lambda uow: uow.todos.get(OWNER, todo_id),
+    "get for update": lambda todo_id: lambda uow: uow.todos.get(OWNER, todo_id, for_update=True),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_hot_query_reads_the_todos_through_an_index(engine: sa.Engine, case: str) -> None:
+    for plan in plans_of(engine, CASES[case](_first_todo_id(engine))):
+        assert "Index" in plan, plan
+        assert "Seq Scan" not in plan, plan
+
+
+def test_a_page_deep_behind_a_cursor_seeks_by_index_instead_of_skipping_rows(
+    engine: sa.Engine,
+) -> None:
+    with SqlUnitOfWork(engine) as uow:
+        deep = uow.todos.find(OWNER, TodoQuery(limit=100, offset=9_900))[-1]
+    after = Position(deep.created_at, deep.id)
+
+    [plan] = plans_of(engine, lambda uow: uow.todos.find(OWNER, TodoQuery(after=after)))
+
+    assert "Index" in plan, plan
+    assert "Seq Scan" not in plan, plan
+    assert "Sort" not in plan, plan

@@ -1,0 +1,178 @@
+"""The ceiling: the least work our stack allows per request, on the service's tables.
+
+Plain Starlette, PyJWT HS256, one indexed statement per request through a psycopg 3
+pool, orjson. No validation beyond what the statement needs, no use cases, no
+user lookup: what the service does on top of this is what its ratio measures.
+Run by the benchmark as `uvicorn --factory tests.performance.ceiling:create_app`.
+"""
+
+import os
+from base64 import urlsafe_b64decode, urlsafe_b64encode
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+import jwt
+import orjson
+from psycopg.rows import dict_row
+from psycopg.types.json import set_json_loads
+from psycopg_pool import AsyncConnectionPool
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+COLUMNS = (
+    "id, title, description, priority, due_at, completed, completed_at, "
+    "created_at, updated_at, version"
+)
+PRIORITIES = ("low", "medium", "high")
+UNAUTHORIZED = Response(
+    b'{"title":"Unauthorized","status":401}',
+    401,
+    {"WWW-Authenticate": "Bearer"},
+    "application/problem+json",
+)
+
+
+def _json(content: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(content), status, media_type="application/json")
+
+
+def _out(row: dict[str, Any]) -> dict[str, Any]:
+    row["priority"] = PRIORITIES[row["priority"]]
+    return row
+
+
+def create_app() -> Starlette:
+    set_json_loads(orjson.loads)
+    secret = os.environ["JWT_SECRET"]
+    pool = AsyncConnectionPool(
+        os.environ["CEILING_CONNINFO"],
+        min_size=int(os.environ.get("DATABASE_POOL_SIZE", "5")),
+        max_size=int(os.environ.get("DATABASE_POOL_SIZE", "5"))
+        + int(os.environ.get("DATABASE_MAX_OVERFLOW", "5")),
+        kwargs={"row_factory": dict_row, "autocommit": True},
+        open=False,
+    )
+
+    def user_of(request: Request) -> str | None:
+        header = request.headers.get("authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        try:
+            claims = jwt.decode(
+                header[7:], secret, algorithms=["HS256"], options={"require": ["exp", "sub"]}
+            )
+        except jwt.InvalidTokenError:
+            return None
+        return str(claims["sub"])
+
+    async def one(statement: str, params: dict[str, Any]) -> dict[str, Any] | None:
+        async with pool.connection() as conn:
+            cursor = await conn.execute(statement, params)
+            return await cursor.fetchone()  # type: ignore[return-value]
+
+    async def list_todos(request: Request) -> Response:
+        user = user_of(request)
+        if user is None:
+            return UNAUTHORIZED
+        params: dict[str, Any] = {"user": user, "limit": int(request.query_params.get("limit", 20))}
+        where = "user_id = %(user)s"
+        if "completed" in request.query_params:
+            params["completed"] = request.query_params["completed"] == "true"
+            where += " AND completed = %(completed)s"
+        if "q" in request.query_params:
+            params["q"] = f"%{request.query_params['q'].lower()}%"
+            where += " AND title_folded LIKE %(q)s"
+        keyset = ""
+        if "cursor" in request.query_params:
+            created, _, todo_id = urlsafe_b64decode(request.query_params["cursor"]).partition(b"|")
+            params["after_created"] = datetime.fromisoformat(created.decode())
+            params["after_id"] = UUID(todo_id.decode())
+            keyset = " AND (created_at, id) < (%(after_created)s, %(after_id)s)"
+        # One statement: the page (plus one) and the total, which an empty page still has.
+        statement = (
+            f"SELECT (SELECT count(*) FROM todos WHERE {where}) AS total, "
+            "(SELECT coalesce(json_agg(p), '[]') FROM ("
+            f"SELECT {COLUMNS} FROM todos WHERE {where}{keyset} "
+            "ORDER BY created_at DESC, id DESC LIMIT %(limit)s + 1) AS p) AS items"
+        )
+        row = await one(statement, params)
+        assert row is not None
+        items = row["items"]
+        next_cursor = None
+        if len(items) > params["limit"]:
+            items = items[: params["limit"]]
+            last = items[-1]
+            next_cursor = urlsafe_b64encode(f"{last['created_at']}|{last['id']}".encode()).decode()
+        return _json(
+            {
+                "items": [_out(item) for item in items],
+                "total": row["total"],
+                "limit": params["limit"],
+                "offset": 0,
+                "next_cursor": next_cursor,
+            }
+        )
+
+    async def get_todo(request: Request) -> Response:
+        user = user_of(request)
+        if user is None:
+            return UNAUTHORIZED
+        row = await one(
+            f"SELECT {COLUMNS} FROM todos WHERE id = %(id)s AND user_id = %(user)s",
+            {"id": UUID(request.path_params["id"]), "user": user},
+        )
+        if row is None:
+            return _json({"title": "Not Found", "status": 404}, 404)
+        return _json(_out(row))
+
+    async def create_todo(request: Request) -> Response:
+        user = user_of(request)
+        if user is None:
+            return UNAUTHORIZED
+        body = orjson.loads(await request.body())
+        title = body["title"].strip()
+        row = await one(
+            "INSERT INTO todos (id, user_id, title, title_folded, description, priority, due_at, "
+            "completed, completed_at, created_at, updated_at, version) VALUES "
+            "(%(id)s, %(user)s, %(title)s, %(folded)s, NULL, 1, NULL, false, NULL, "
+            f"now(), now(), 1) RETURNING {COLUMNS}",
+            {"id": uuid4(), "user": user, "title": title, "folded": title.casefold()},
+        )
+        assert row is not None
+        return _json(_out(row), 201)
+
+    async def toggle_todo(request: Request) -> Response:
+        user = user_of(request)
+        if user is None:
+            return UNAUTHORIZED
+        row = await one(
+            "UPDATE todos SET completed = NOT completed, "
+            "completed_at = CASE WHEN completed THEN NULL ELSE now() END, "
+            "updated_at = now(), version = version + 1 "
+            f"WHERE id = %(id)s AND user_id = %(user)s RETURNING {COLUMNS}",
+            {"id": UUID(request.path_params["id"]), "user": user},
+        )
+        if row is None:
+            return _json({"title": "Not Found", "status": 404}, 404)
+        return _json(_out(row))
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        await pool.open(wait=True)
+        yield
+        await pool.close()
+
+    return Starlette(
+        routes=[
+            Route("/api/todos", list_todos, methods=["GET"]),
+            Route("/api/todos", create_todo, methods=["POST"]),
+            Route("/api/todos/{id}", get_todo, methods=["GET"]),
+            Route("/api/todos/{id}/toggle-complete", toggle_todo, methods=["POST"]),
+        ],
+        lifespan=lifespan,
+    )

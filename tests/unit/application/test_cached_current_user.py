@@ -1,0 +1,55 @@
+from datetime import timedelta
+
+import pytest
+
+from application import TodoService, VerifiedClaims
+from application.use_cases import CachedCurrentUser
+from domain import UserDeactivatedError, UserId
+from tests.factories import FixedClock
+
+TTL = timedelta(seconds=5)
+
+
+@pytest.fixture
+def sut(service: TodoService, clock: FixedClock) -> CachedCurrentUser:
+    return CachedCurrentUser(service.current_user, clock, TTL)
+
+
+def test_a_deactivation_takes_effect_once_the_cached_user_is_older_than_the_bound(
+    sut: CachedCurrentUser, service: TodoService, clock: FixedClock
+) -> None:
+    sut(VerifiedClaims("alice"))
+    service.set_user_active(UserId("alice"), active=False)
+    clock.advance(TTL.total_seconds() - 0.001)
+    assert sut(VerifiedClaims("alice")).active
+    clock.advance(0.001)
+    with pytest.raises(UserDeactivatedError):
+        sut(VerifiedClaims("alice"))
+
+
+def test_a_refusal_is_not_remembered(sut: CachedCurrentUser, service: TodoService) -> None:
+    service.current_user(VerifiedClaims("alice"))
+    service.set_user_active(UserId("alice"), active=False)
+    with pytest.raises(UserDeactivatedError):
+        sut(VerifiedClaims("alice"))
+    service.set_user_active(UserId("alice"), active=True)
+    assert sut(VerifiedClaims("alice")).active
+
+
+def test_a_zero_bound_looks_the_user_up_every_time(service: TodoService, clock: FixedClock) -> None:
+    sut = CachedCurrentUser(service.current_user, clock, timedelta(0))
+    sut(VerifiedClaims("alice"))
+    service.set_user_active(UserId("alice"), active=False)
+    with pytest.raises(UserDeactivatedError):
+        sut(VerifiedClaims("alice"))
+
+
+def test_a_full_cache_starts_over_instead_of_growing(
+    service: TodoService, clock: FixedClock
+) -> None:
+    sut = CachedCurrentUser(service.current_user, clock, TTL, max_entries=2)
+    for subject in ("alice", "bob", "carol"):
+        sut(VerifiedClaims(subject))
+    service.set_user_active(UserId("alice"), active=False)
+    with pytest.raises(UserDeactivatedError):
+        sut(VerifiedClaims("alice"))
