@@ -61,6 +61,10 @@ class CreateLoad:
             thread.join(MAX_SECONDS)
         return self.answers()
 
+    def phases(self) -> list[str]:
+        """The phases answers were labelled with, in the order they first appeared."""
+        return list(dict.fromkeys(answer.phase for answer in self.answers()))
+
     def answers(self, phase: str | None = None) -> list[Answer]:
         with self._lock:
             return [a for a in self._answers if phase is None or a.phase == phase]
@@ -75,11 +79,12 @@ class CreateLoad:
                 time.sleep(PAUSE_SECONDS)
 
     def _create(self, client: httpx.Client, number: int) -> Answer:
-        phase = self.phase
+        sent_in = self.phase
         try:
             response = client.post("/api/todos", json={"title": f"load {number}"})
         except httpx.TransportError:
-            return Answer(phase, UNANSWERED)
+            return Answer(self._phase_since(sent_in), UNANSWERED)
+        phase = self._phase_since(sent_in)
         todo_id = response.json()["id"] if response.status_code == 201 else None
         headers = response.headers
         return Answer(
@@ -89,6 +94,11 @@ class CreateLoad:
             headers.get("retry-after"),
             headers.get("content-type"),
         )
+
+    def _phase_since(self, sent_in: str) -> str:
+        # A request in flight while the phase changed belongs to neither phase.
+        answered_in = self.phase
+        return sent_in if answered_in == sent_in else f"{sent_in} -> {answered_in}"
 
     def _keep(self, answer: Answer) -> None:
         with self._lock:

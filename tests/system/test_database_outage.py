@@ -1,0 +1,125 @@
+"""PostgreSQL goes away under a steady stream of creates; the service answers 503 and recovers.
+
+The shared server itself is never stopped (other test runs use it): a TCP proxy
+between the service and the server plays the stopped server, and
+pg_terminate_backend kills the service's connections on the real one.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from tests.conftest import POSTGRES_HOST, POSTGRES_PORT, postgres_sqlalchemy_url
+from tests.system.conftest import Database
+from tests.system.figures import report
+from tests.system.load import Answer, CreateLoad, acknowledged, stored_todo_ids, wait_until
+from tests.system.service import ServiceProcess, auth_for, running_service
+from tests.system.tcp_proxy import TcpProxy, tcp_proxy
+
+pytestmark = pytest.mark.postgres
+
+ACKS_PER_PHASE = 20
+UNAVAILABLE_TO_SEE = 10
+TERMINATIONS = 3
+OWNER = "outage-survivor"
+
+
+@pytest.fixture
+def proxy() -> Iterator[TcpProxy]:
+    with tcp_proxy(POSTGRES_HOST, POSTGRES_PORT) as running:
+        yield running
+
+
+@pytest.fixture
+def service(
+    postgres_database_only: Database, proxy: TcpProxy, tmp_path: Path
+) -> Iterator[ServiceProcess]:
+    through_proxy = postgres_sqlalchemy_url(postgres_database_only.name).replace(
+        f":{POSTGRES_PORT}/", f":{proxy.port}/"
+    )
+    env = postgres_database_only.environment(through_proxy, DATABASE_CONNECT_TIMEOUT_SECONDS="2")
+    with running_service(env, tmp_path) as running:
+        yield running
+
+
+def _status(service: ServiceProcess, path: str) -> int:
+    return httpx.get(f"{service.base_url}{path}", timeout=10).status_code
+
+
+def _terminate_backends(admin_conninfo: str, database: str) -> int:
+    with psycopg.connect(admin_conninfo, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND pid <> pg_backend_pid()",
+            (database,),
+        ).fetchall()
+    return len(rows)
+
+
+def _acks(load: CreateLoad, phase: str) -> int:
+    return len(acknowledged(load.answers(phase)))
+
+
+def _unavailable(answers: list[Answer]) -> list[Answer]:
+    return [a for a in answers if a.status == 503]
+
+
+def test_while_postgres_is_away_the_api_is_503_and_no_acknowledged_write_is_lost(
+    service: ServiceProcess, proxy: TcpProxy, postgres_admin: str, postgres_database_only: Database
+) -> None:
+    owner = auth_for(OWNER)
+    with CreateLoad(service.base_url, owner) as load:
+        wait_until(lambda: _acks(load, "start") >= ACKS_PER_PHASE, "creates acknowledged")
+
+        load.phase = "server gone"
+        proxy.cut()
+        wait_until(
+            lambda: len(_unavailable(load.answers("server gone"))) >= UNAVAILABLE_TO_SEE,
+            "503s while the server is gone",
+        )
+        readiness_while_gone = _status(service, "/readyz")
+        liveness_while_gone = _status(service, "/healthz")
+
+        load.phase = "server back"
+        proxy.restore()
+        wait_until(lambda: _acks(load, "server back") >= ACKS_PER_PHASE, "recovery")
+        wait_until(lambda: _status(service, "/readyz") == 200, "ready again")
+
+        load.phase = "connections killed"
+        terminated = sum(
+            _terminate_backends(postgres_admin, postgres_database_only.name)
+            for _ in range(TERMINATIONS)
+        )
+        wait_until(lambda: _acks(load, "connections killed") >= ACKS_PER_PHASE, "recovery")
+        answers = load.stop()
+
+    assert (readiness_while_gone, liveness_while_gone) == (503, 200)
+    assert {a.status for a in answers} <= {201, 503}
+    assert all(
+        a.retry_after and a.content_type == "application/problem+json"
+        for a in _unavailable(answers)
+    )
+    acked = acknowledged(answers)
+    with httpx.Client(base_url=service.base_url, timeout=10) as client:
+        found = stored_todo_ids(client, owner) & acked
+    assert found == acked
+    for phase in load.phases():
+        in_phase = load.answers(phase)
+        report(
+            f"outage, {phase}",
+            sent=len(in_phase),
+            answered_503=len(_unavailable(in_phase)),
+            acknowledged=len(acknowledged(in_phase)),
+            found=len(acknowledged(in_phase) & found),
+        )
+    report(
+        "outage, total",
+        sent=len(answers),
+        answered_503=len(_unavailable(answers)),
+        acknowledged=len(acked),
+        found=len(found),
+        backends_terminated=terminated,
+    )
