@@ -1,44 +1,21 @@
 """A real `todo serve` process per backend, on a database of its own, migrated by `todo migrate`."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import create_database, drop_database, postgres_sqlalchemy_url
+from tests.system.databases import Database, migrated_database
 from tests.system.figures import FIGURES
-from tests.system.service import ServiceProcess, run_todo, running_service, service_environment
+from tests.system.service import ServiceProcess, running_service
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-@dataclass(frozen=True, slots=True)
-class Database:
-    url: str
-    name: str
-    folder: Path
-
-    def environment(self, url: str | None = None, **extra: str) -> dict[str, str]:
-        return service_environment(url or self.url, **extra)
-
-
-def _migrated(url: str, name: str, folder: Path) -> Database:
-    database = Database(url, name, folder)
-    run_todo("migrate", database.environment(), folder)
-    return database
-
-
 def _database(backend: str, request: pytest.FixtureRequest, folder: Path) -> Iterator[Database]:
-    if backend == "sqlite":
-        yield _migrated(f"sqlite:///{folder / 'todo.db'}", "todo.db", folder)
-        return
-    admin: str = request.getfixturevalue("postgres_admin")
-    name = create_database(admin, prefix="todo_system")
-    try:
-        yield _migrated(postgres_sqlalchemy_url(name), name, folder)
-    finally:
-        drop_database(admin, name)
+    admin = request.getfixturevalue("postgres_admin") if backend == "postgres" else None
+    with migrated_database(folder, admin) as database:
+        yield database
 
 
 @pytest.fixture(params=BACKENDS)

@@ -72,6 +72,7 @@ class ServiceProcess:
                 [_TODO, "serve"], env=self._env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT
             )
         self.base_url = f"http://127.0.0.1:{self.port}"
+        self.backend = "sqlite" if env["DATABASE_URL"].startswith("sqlite") else "postgres"
 
     def wait_until_live(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT_SECONDS

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from tests.conftest import POSTGRES_HOST, POSTGRES_PORT, postgres_sqlalchemy_url
-from tests.system.conftest import Database
+from tests.system.databases import Database
 from tests.system.figures import report
 from tests.system.load import Answer, CreateLoad, acknowledged, stored_todo_ids, wait_until
 from tests.system.service import ServiceProcess, auth_for, running_service

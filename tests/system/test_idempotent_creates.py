@@ -30,7 +30,7 @@ def test_twenty_concurrent_creates_with_one_key_make_exactly_one_todo(
     with httpx.Client(base_url=shared_service.base_url) as client:
         assert stored_todo_ids(client, alice) == ids
     report(
-        "racing creates with one Idempotency-Key",
+        f"racing creates with one Idempotency-Key ({shared_service.backend})",
         sent=RETRIES,
         answered_201=RETRIES,
         todos=len(ids),

@@ -41,7 +41,12 @@ def test_forty_concurrent_toggles_give_forty_flips_and_forty_versions(
     assert [todo["completed"] for todo in by_version] == [n % 2 == 0 for n in range(TOGGLES)]
     final = httpx.get(f"{shared_service.base_url}/api/todos/{todo_id}", headers=alice).json()
     assert (final["version"], final["completed"]) == (1 + TOGGLES, TOGGLES % 2 == 1)
-    report("racing toggles", sent=TOGGLES, ok=TOGGLES, final_version=final["version"])
+    report(
+        f"racing toggles ({shared_service.backend})",
+        sent=TOGGLES,
+        ok=TOGGLES,
+        final_version=final["version"],
+    )
 
 
 def test_of_ten_patches_carrying_one_if_match_exactly_one_wins_and_its_title_is_stored(
@@ -66,4 +71,9 @@ def test_of_ten_patches_carrying_one_if_match_exactly_one_wins_and_its_title_is_
     stored = httpx.get(f"{shared_service.base_url}/api/todos/{todo_id}", headers=alice).json()
     assert stored == winner
     assert stored["version"] == 2
-    report("racing If-Match PATCHes", sent=PATCHES, ok=1, precondition_failed=statuses.count(412))
+    report(
+        f"racing If-Match PATCHes ({shared_service.backend})",
+        sent=PATCHES,
+        ok=1,
+        precondition_failed=statuses.count(412),
+    )
