@@ -37,10 +37,12 @@ def proxy() -> Iterator[TcpProxy]:
 def service(
     postgres_database_only: Database, proxy: TcpProxy, tmp_path: Path
 ) -> Iterator[ServiceProcess]:
+    """The service, started while the database is away (start-up must not need it)."""
     through_proxy = postgres_sqlalchemy_url(postgres_database_only.name).replace(
         f":{POSTGRES_PORT}/", f":{proxy.port}/"
     )
     env = postgres_database_only.environment(through_proxy, DATABASE_CONNECT_TIMEOUT_SECONDS="2")
+    proxy.cut()
     with running_service(env, tmp_path) as running:
         yield running
 
@@ -67,36 +69,49 @@ def _unavailable(answers: list[Answer]) -> list[Answer]:
     return [a for a in answers if a.status == 503]
 
 
+def _probes_while_away(service: ServiceProcess, load: CreateLoad, phase: str) -> tuple[int, int]:
+    """Once the load has seen the outage: what readiness and liveness answer."""
+    wait_until(
+        lambda: len(_unavailable(load.answers(phase))) >= UNAVAILABLE_TO_SEE,
+        f"503s in phase {phase!r}",
+    )
+    return _status(service, "/readyz"), _status(service, "/healthz")
+
+
+def _recovers(service: ServiceProcess, load: CreateLoad, phase: str) -> None:
+    wait_until(lambda: _acks(load, phase) >= ACKS_PER_PHASE, f"creates in phase {phase!r}")
+    wait_until(lambda: _status(service, "/readyz") == 200, f"ready in phase {phase!r}")
+
+
 def test_while_postgres_is_away_the_api_is_503_and_no_acknowledged_write_is_lost(
     service: ServiceProcess, proxy: TcpProxy, postgres_admin: str, postgres_database_only: Database
 ) -> None:
     owner = auth_for(OWNER)
     with CreateLoad(service.base_url, owner) as load:
-        wait_until(lambda: _acks(load, "start") >= ACKS_PER_PHASE, "creates acknowledged")
-
-        load.phase = "server gone"
-        proxy.cut()
-        wait_until(
-            lambda: len(_unavailable(load.answers("server gone"))) >= UNAVAILABLE_TO_SEE,
-            "503s while the server is gone",
-        )
-        readiness_while_gone = _status(service, "/readyz")
-        liveness_while_gone = _status(service, "/healthz")
+        load.phase = "gone at start-up"
+        probes_at_start = _probes_while_away(service, load, load.phase)
 
         load.phase = "server back"
         proxy.restore()
-        wait_until(lambda: _acks(load, "server back") >= ACKS_PER_PHASE, "recovery")
-        wait_until(lambda: _status(service, "/readyz") == 200, "ready again")
+        _recovers(service, load, load.phase)
+
+        load.phase = "server gone"
+        proxy.cut()
+        probes_later = _probes_while_away(service, load, load.phase)
+
+        load.phase = "server back again"
+        proxy.restore()
+        _recovers(service, load, load.phase)
 
         load.phase = "connections killed"
         terminated = sum(
             _terminate_backends(postgres_admin, postgres_database_only.name)
             for _ in range(TERMINATIONS)
         )
-        wait_until(lambda: _acks(load, "connections killed") >= ACKS_PER_PHASE, "recovery")
+        _recovers(service, load, load.phase)
         answers = load.stop()
 
-    assert (readiness_while_gone, liveness_while_gone) == (503, 200)
+    assert probes_at_start == probes_later == (503, 200)
     assert {a.status for a in answers} <= {201, 503}
     assert all(
         a.retry_after and a.content_type == "application/problem+json"
