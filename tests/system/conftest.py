@@ -1,32 +1,46 @@
-"""A real `todo serve` process per backend, on a database of its own, migrated by `todo migrate`."""
+"""Real `todo serve` processes, each on a database of its own that `todo migrate` built."""
 
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.system.databases import Database, migrated_database
+from tests.system.databases import Database, PostgresDatabases, SqliteDatabases
 from tests.system.figures import FIGURES
 from tests.system.service import ServiceProcess, running_service
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
-def _database(backend: str, request: pytest.FixtureRequest, folder: Path) -> Iterator[Database]:
-    admin = request.getfixturevalue("postgres_admin") if backend == "postgres" else None
-    with migrated_database(folder, admin) as database:
+@pytest.fixture(scope="session")
+def sqlite_databases(tmp_path_factory: pytest.TempPathFactory) -> SqliteDatabases:
+    return SqliteDatabases(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_databases(
+    postgres_admin: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[PostgresDatabases]:
+    databases = PostgresDatabases(postgres_admin, tmp_path_factory.mktemp("postgres-template"))
+    yield databases
+    databases.close()
+
+
+def _fresh(backend: str, request: pytest.FixtureRequest, folder: Path) -> Iterator[Database]:
+    databases: SqliteDatabases | PostgresDatabases = request.getfixturevalue(f"{backend}_databases")
+    with databases.fresh(folder) as database:
         yield database
 
 
 @pytest.fixture(params=BACKENDS)
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A fresh, migrated database for one test that does things to it or to its service."""
-    yield from _database(request.param, request, tmp_path)
+    yield from _fresh(request.param, request, tmp_path)
 
 
 @pytest.fixture
 def postgres_database_only(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    yield from _database("postgres", request, tmp_path)
+    yield from _fresh("postgres", request, tmp_path)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -38,7 +52,7 @@ def shared_service(
     Tests keep apart by acting as users of their own.
     """
     folder = tmp_path_factory.mktemp(f"service-{request.param}")
-    for database in _database(request.param, request, folder):
+    for database in _fresh(request.param, request, folder):
         with running_service(database.environment(), folder) as service:
             yield service
 

@@ -1,9 +1,14 @@
-"""A database of a system test's own, migrated by `todo migrate`, dropped afterwards."""
+"""Databases of the system tests' own: copies of one schema that `todo migrate` built."""
 
+import secrets
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+import psycopg
+from psycopg import sql
 
 from tests.conftest import create_database, drop_database, postgres_sqlalchemy_url
 from tests.system.service import run_todo, service_environment
@@ -13,26 +18,44 @@ from tests.system.service import run_todo, service_environment
 class Database:
     url: str
     name: str
-    folder: Path
 
     def environment(self, url: str | None = None, **extra: str) -> dict[str, str]:
         return service_environment(url or self.url, **extra)
 
 
-def _migrated(url: str, name: str, folder: Path) -> Database:
-    database = Database(url, name, folder)
-    run_todo("migrate", database.environment(), folder)
-    return database
+class SqliteDatabases:
+    """Copies of a SQLite file migrated once."""
+
+    def __init__(self, folder: Path) -> None:
+        self._template = folder / "template.db"
+        run_todo("migrate", service_environment(f"sqlite:///{self._template}"), folder)
+
+    @contextmanager
+    def fresh(self, folder: Path) -> Iterator[Database]:
+        path = folder / "todo.db"
+        shutil.copy(self._template, path)
+        yield Database(f"sqlite:///{path}", path.name)
 
 
-@contextmanager
-def migrated_database(folder: Path, admin: str | None) -> Iterator[Database]:
-    """SQLite in `folder`, or a new PostgreSQL database (`admin` connects to the server)."""
-    if admin is None:
-        yield _migrated(f"sqlite:///{folder / 'todo.db'}", "todo.db", folder)
-        return
-    name = create_database(admin, prefix="todo_system")
-    try:
-        yield _migrated(postgres_sqlalchemy_url(name), name, folder)
-    finally:
-        drop_database(admin, name)
+class PostgresDatabases:
+    """Copies (CREATE DATABASE ... TEMPLATE) of a PostgreSQL database migrated once."""
+
+    def __init__(self, admin: str, folder: Path) -> None:
+        self._admin = admin
+        self._template = create_database(admin, prefix="todo_system_template")
+        run_todo("migrate", service_environment(postgres_sqlalchemy_url(self._template)), folder)
+
+    @contextmanager
+    def fresh(self, folder: Path) -> Iterator[Database]:
+        del folder  # the server keeps the files
+        name = f"todo_system_{secrets.token_hex(6)}"
+        with psycopg.connect(self._admin, autocommit=True) as admin:
+            create = sql.SQL("CREATE DATABASE {} TEMPLATE {}")
+            admin.execute(create.format(sql.Identifier(name), sql.Identifier(self._template)))
+        try:
+            yield Database(postgres_sqlalchemy_url(name), name)
+        finally:
+            drop_database(self._admin, name)
+
+    def close(self) -> None:
+        drop_database(self._admin, self._template)
