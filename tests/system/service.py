@@ -18,6 +18,7 @@ JWT_SECRET = "system-test-signing-secret-of-32-bytes+"
 CURSOR_SECRET = "system-test-cursor-secret-of-32-bytes++"
 START_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 10
+START_ATTEMPTS = 3
 _TODO = str(Path(sys.executable).with_name("todo"))
 _INHERITED = ("PATH", "LANG", "LC_ALL", "TMPDIR", "HOME")
 
@@ -60,6 +61,10 @@ def run_todo(command: str, env: Mapping[str, str], cwd: Path) -> None:
         raise RuntimeError(f"todo {command} failed: {done.stderr.strip()}")
 
 
+class ServiceExitedError(RuntimeError):
+    """The process ended before it served: a bad configuration, or its port was taken."""
+
+
 class ServiceProcess:
     """One `todo serve` process; `cwd` is a scratch folder, so no `.env` is read."""
 
@@ -79,7 +84,7 @@ class ServiceProcess:
         with httpx.Client(base_url=self.base_url, timeout=2) as probe:
             while time.monotonic() < deadline:
                 if self._process.poll() is not None:
-                    raise RuntimeError(f"todo serve exited early:\n{self.log()}")
+                    raise ServiceExitedError(f"todo serve exited early:\n{self.log()}")
                 try:
                     if probe.get("/healthz").status_code == 200:
                         return
@@ -110,9 +115,23 @@ class ServiceProcess:
 @contextmanager
 def running_service(env: Mapping[str, str], cwd: Path) -> Iterator[ServiceProcess]:
     """A live service (its /healthz answered 200), stopped on the way out."""
-    service = ServiceProcess(env, cwd)
+    service = started_service(env, cwd)
     try:
-        service.wait_until_live()
         yield service
     finally:
         service.stop()
+
+
+def started_service(env: Mapping[str, str], cwd: Path) -> ServiceProcess:
+    """A live service; tried again on another port if another process took the free one."""
+    for _ in range(START_ATTEMPTS - 1):
+        try:
+            return _live(ServiceProcess(env, cwd))
+        except ServiceExitedError:
+            continue
+    return _live(ServiceProcess(env, cwd))
+
+
+def _live(service: ServiceProcess) -> ServiceProcess:
+    service.wait_until_live()
+    return service

@@ -7,7 +7,7 @@ import httpx
 from tests.system.databases import Database
 from tests.system.figures import report
 from tests.system.load import UNANSWERED, CreateLoad, acknowledged, stored_todo_ids, wait_until
-from tests.system.service import ServiceProcess, auth_for, running_service
+from tests.system.service import auth_for, running_service, started_service
 
 ACKS_BEFORE_KILL = 100
 
@@ -16,9 +16,8 @@ def test_every_create_answered_201_survives_a_sigkill_under_load(
     database: Database, tmp_path: Path
 ) -> None:
     owner = auth_for("durable")
-    victim = ServiceProcess(database.environment(), tmp_path)
+    victim = started_service(database.environment(), tmp_path)
     try:
-        victim.wait_until_live()
         with CreateLoad(victim.base_url, owner) as load:
             wait_until(lambda: len(acknowledged(load.answers())) >= ACKS_BEFORE_KILL, "creates")
             victim.kill()
