@@ -83,6 +83,16 @@ def _recovers(service: ServiceProcess, load: CreateLoad, phase: str) -> None:
     wait_until(lambda: _status(service, "/readyz") == 200, f"ready in phase {phase!r}")
 
 
+def _kill_connections_under_load(load: CreateLoad, admin: str, database: Database) -> int:
+    """Kill every connection of the service, TERMINATIONS times, letting creates land between."""
+    terminated = 0
+    for round_ in range(1, TERMINATIONS + 1):
+        terminated += _terminate_backends(admin, database.name)
+        enough = round_ * ACKS_PER_PHASE // TERMINATIONS
+        wait_until(lambda enough=enough: _acks(load, load.phase) >= enough, "creates in between")
+    return terminated
+
+
 def test_while_postgres_is_away_the_api_is_503_and_no_acknowledged_write_is_lost(
     service: ServiceProcess, proxy: TcpProxy, postgres_admin: str, postgres_database_only: Database
 ) -> None:
@@ -104,23 +114,13 @@ def test_while_postgres_is_away_the_api_is_503_and_no_acknowledged_write_is_lost
         _recovers(service, load, load.phase)
 
         load.phase = "connections killed"
-        terminated = sum(
-            _terminate_backends(postgres_admin, postgres_database_only.name)
-            for _ in range(TERMINATIONS)
-        )
+        terminated = _kill_connections_under_load(load, postgres_admin, postgres_database_only)
         _recovers(service, load, load.phase)
         answers = load.stop()
 
-    assert probes_at_start == probes_later == (503, 200)
-    assert {a.status for a in answers} <= {201, 503}
-    assert all(
-        a.retry_after and a.content_type == "application/problem+json"
-        for a in _unavailable(answers)
-    )
     acked = acknowledged(answers)
     with httpx.Client(base_url=service.base_url, timeout=10) as client:
         found = stored_todo_ids(client, owner) & acked
-    assert found == acked
     for phase in load.phases():
         in_phase = load.answers(phase)
         report(
@@ -138,3 +138,11 @@ def test_while_postgres_is_away_the_api_is_503_and_no_acknowledged_write_is_lost
         found=len(found),
         backends_terminated=terminated,
     )
+
+    assert probes_at_start == probes_later == (503, 200)
+    assert {a.status for a in answers} <= {201, 503}
+    assert all(
+        a.retry_after and a.content_type == "application/problem+json"
+        for a in _unavailable(answers)
+    )
+    assert found == acked
