@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import POSTGRES_HOST, POSTGRES_PORT
 from tests.system.databases import Database, PostgresDatabases, SqliteDatabases
 from tests.system.figures import FIGURES
 from tests.system.service import ServiceProcess, running_service
+from tests.system.tcp_proxy import TcpProxy, tcp_proxy
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -55,6 +57,13 @@ def shared_service(
     for database in _fresh(request.param, request, folder):
         with running_service(database.environment(), folder) as service:
             yield service
+
+
+@pytest.fixture
+def proxy() -> Iterator[TcpProxy]:
+    """A TCP proxy in front of the PostgreSQL server, forwarding until told otherwise."""
+    with tcp_proxy(POSTGRES_HOST, POSTGRES_PORT) as running:
+        yield running
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

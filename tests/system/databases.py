@@ -10,7 +10,12 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from tests.conftest import create_database, drop_database, postgres_sqlalchemy_url
+from tests.conftest import (
+    POSTGRES_PORT,
+    create_database,
+    drop_database,
+    postgres_sqlalchemy_url,
+)
 from tests.system.service import run_todo, service_environment
 
 
@@ -21,6 +26,11 @@ class Database:
 
     def environment(self, url: str | None = None, **extra: str) -> dict[str, str]:
         return service_environment(url or self.url, **extra)
+
+
+def postgres_url_through(database: Database, port: int) -> str:
+    """The database's URL with another port on the same host: a proxy in front of the server."""
+    return postgres_sqlalchemy_url(database.name).replace(f":{POSTGRES_PORT}/", f":{port}/")
 
 
 class SqliteDatabases:

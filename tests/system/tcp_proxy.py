@@ -23,11 +23,17 @@ class TcpProxy:
         self._threads: list[threading.Thread] = []
         self._listening = threading.Event()
         self._listener: socket.socket | None = None
+        self._hanging = threading.Event()
         self.port = 0
-        self.connections_accepted = 0
+        self.connections_held = 0
+
+    def hang(self) -> None:
+        """From now on, accept connections but never answer on them: a server that hangs."""
+        self._hanging.set()
 
     def restore(self) -> None:
         """Listen (again, on the same port once chosen) and forward what arrives."""
+        self._hanging.clear()
         listener = socket.socket()
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self.port))
@@ -59,6 +65,9 @@ class TcpProxy:
             except OSError:
                 return
             client.settimeout(None)
+            if self._hanging.is_set():
+                self._hold(client)
+                continue
             try:
                 upstream = socket.create_connection(self._target, timeout=5)
             except OSError:
@@ -72,9 +81,16 @@ class TcpProxy:
                     _hang_up(upstream)
                     return
                 self._sockets.update((client, upstream))
-                self.connections_accepted += 1
             self._start(self._pump, client, upstream)
             self._start(self._pump, upstream, client)
+
+    def _hold(self, client: socket.socket) -> None:
+        with self._lock:
+            if not self._listening.is_set():
+                _hang_up(client)
+                return
+            self._sockets.add(client)
+            self.connections_held += 1
 
     def _pump(self, source: socket.socket, sink: socket.socket) -> None:
         try:

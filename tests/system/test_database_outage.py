@@ -6,18 +6,18 @@ pg_terminate_backend kills the service's connections on the real one.
 """
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 
-from tests.conftest import POSTGRES_HOST, POSTGRES_PORT, postgres_sqlalchemy_url
-from tests.system.databases import Database
+from tests.system.databases import Database, postgres_url_through
 from tests.system.figures import report
 from tests.system.load import Answer, CreateLoad, acknowledged, stored_todo_ids, wait_until
 from tests.system.service import ServiceProcess, auth_for, running_service
-from tests.system.tcp_proxy import TcpProxy, tcp_proxy
+from tests.system.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.postgres
 
@@ -28,19 +28,11 @@ OWNER = "outage-survivor"
 
 
 @pytest.fixture
-def proxy() -> Iterator[TcpProxy]:
-    with tcp_proxy(POSTGRES_HOST, POSTGRES_PORT) as running:
-        yield running
-
-
-@pytest.fixture
 def service(
     postgres_database_only: Database, proxy: TcpProxy, tmp_path: Path
 ) -> Iterator[ServiceProcess]:
     """The service, started while the database is away (start-up must not need it)."""
-    through_proxy = postgres_sqlalchemy_url(postgres_database_only.name).replace(
-        f":{POSTGRES_PORT}/", f":{proxy.port}/"
-    )
+    through_proxy = postgres_url_through(postgres_database_only, proxy.port)
     env = postgres_database_only.environment(through_proxy, DATABASE_CONNECT_TIMEOUT_SECONDS="2")
     proxy.cut()
     with running_service(env, tmp_path) as running:
@@ -63,6 +55,10 @@ def _terminate_backends(admin_conninfo: str, database: str) -> int:
 
 def _acks(load: CreateLoad, phase: str) -> int:
     return len(acknowledged(load.answers(phase)))
+
+
+def _has_acks(load: CreateLoad, enough: int) -> bool:
+    return _acks(load, load.phase) >= enough
 
 
 def _unavailable(answers: list[Answer]) -> list[Answer]:
@@ -88,8 +84,7 @@ def _kill_connections_under_load(load: CreateLoad, admin: str, database: Databas
     terminated = 0
     for round_ in range(1, TERMINATIONS + 1):
         terminated += _terminate_backends(admin, database.name)
-        enough = round_ * ACKS_PER_PHASE // TERMINATIONS
-        wait_until(lambda enough=enough: _acks(load, load.phase) >= enough, "creates in between")
+        wait_until(partial(_has_acks, load, round_ * ACKS_PER_PHASE // TERMINATIONS), "creates")
     return terminated
 
 

@@ -17,7 +17,8 @@ router = APIRouter(tags=["operations"])
     summary="Liveness",
     description="200 while the process serves requests; touches neither the database nor auth.",
 )
-def healthz() -> Status:
+async def healthz() -> Status:
+    # On the event loop, not in the worker threads that requests stuck on the database fill.
     return Status(status="ok")
 
 
