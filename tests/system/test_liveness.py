@@ -37,7 +37,7 @@ def service(
         yield running
 
 
-def test_liveness_is_answered_before_any_request_stuck_on_a_hung_database(
+def test_liveness_is_answered_before_any_request_stuck_on_a_hung_database_and_readiness_is_503(
     service: ServiceProcess, proxy: TcpProxy
 ) -> None:
     owner = auth_for("patient")
@@ -60,6 +60,7 @@ def test_liveness_is_answered_before_any_request_stuck_on_a_hung_database(
         liveness = httpx.get(f"{service.base_url}/healthz", timeout=30).status_code
         with lock:
             answered.append("healthz")
+        readiness = httpx.get(f"{service.base_url}/readyz", timeout=30).status_code
         statuses = [future.result() for future in stuck]
 
     report(
@@ -68,6 +69,6 @@ def test_liveness_is_answered_before_any_request_stuck_on_a_hung_database(
         answered_503=statuses.count(503),
         liveness_answered_first=int(answered[0] == "healthz"),
     )
-    assert liveness == 200
+    assert (liveness, readiness) == (200, 503)
     assert answered[0] == "healthz"
     assert set(statuses) == {503}
