@@ -1,3 +1,4 @@
+from datetime import timedelta
 from typing import Any
 
 from adapters.jwt import JwtConfig
@@ -43,3 +44,7 @@ def sql_engine_options(settings: Settings) -> SqlEngineOptions:
         prepare_threshold=settings.database_prepare_threshold,
         sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
     )
+
+
+def idempotency_ttl(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.idempotency_ttl_seconds)

@@ -64,6 +64,7 @@ class Container(containers.DeclarativeContainer):
         clock=clock,
         ids=ids,
         cursor_secret=cursor_secret,
+        idempotency_ttl=providers.Callable(configuration.idempotency_ttl, settings),
     )
     create_todo = _use_case(service, "create_todo")
     get_todo = _use_case(service, "get_todo")

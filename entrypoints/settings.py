@@ -37,6 +37,9 @@ class Settings(BaseSettings):
         description="psycopg server-side prepares; `none` behind PgBouncer transaction mode.",
     )
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite lock wait.")
+    idempotency_ttl_seconds: int = Field(
+        default=86400, ge=1, description="How long an `Idempotency-Key` is remembered."
+    )
 
     jwt_secret: SecretStr | None = Field(
         default=None, description="HS256 shared secret (32+ bytes); exclusive with jwt_jwks_url."

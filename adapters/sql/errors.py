@@ -10,6 +10,9 @@ def is_unavailable(error: exc.SQLAlchemyError) -> bool:
     """Whether an error says the database is away, rather than that a statement is wrong."""
     if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
         return True
+    if isinstance(error, exc.PendingRollbackError):
+        # On a Connection this only follows a lost connection whose transaction is still open.
+        return True
     return isinstance(error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError)
 
 

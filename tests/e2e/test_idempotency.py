@@ -4,7 +4,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.conftest import Headers
+from tests.e2e.conftest import Headers, make_settings
+from tests.factories import FixedClock
 
 KEY = "9b0e4c3a-2f51-4d7e-8a61-3c2d1f0e9b7a"
 
@@ -64,3 +65,18 @@ def test_a_malformed_key_is_422_and_creates_nothing(
     response = client.post("/api/todos", json={"title": "Buy milk"}, headers=headers)
     assert response.status_code == 422
     assert _total(client, alice) == 0
+
+
+@pytest.mark.parametrize("settings", [make_settings(idempotency_ttl_seconds=60)])
+def test_a_key_lives_as_long_as_idempotency_ttl_seconds_says(
+    client: TestClient, alice: Headers, clock: FixedClock
+) -> None:
+    first = _post(client, alice, KEY)
+    clock.advance(59)
+    within = _post(client, alice, KEY)
+    clock.advance(2)
+    after = _post(client, alice, KEY)
+    assert within.json()["id"] == first.json()["id"]
+    assert after.status_code == 201
+    assert after.json()["id"] != first.json()["id"]
+    assert _total(client, alice) == 2

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from adapters.sql import SqlEngineOptions, SqlUnitOfWork, build_engine, database_is_reachable
 from application.errors import StorageUnavailableError
-from domain import UserId
-from tests.factories import ALICE
+from domain import User, UserId
+from tests.factories import ALICE, T0
 
 pytestmark = pytest.mark.postgres
 NOBODY = UserId("nobody, never recorded")
@@ -87,3 +87,49 @@ def test_a_connection_lost_inside_a_unit_of_work_is_storage_unavailable(
 
     with SqlUnitOfWork(sut) as uow:
         assert uow.users.get(NOBODY) is None
+
+
+def test_a_connection_lost_before_commit_is_storage_unavailable_and_stores_nothing(
+    postgres_admin: str, one_connection_engine: sa.Engine
+) -> None:
+    sut = one_connection_engine
+    pid = _backend_pid(sut)
+    newcomer = User(UserId("lost before commit"), email=None, name=None, created_at=T0)
+
+    with SqlUnitOfWork(sut) as uow:
+        uow.users.add_if_absent(newcomer)
+        _terminate(postgres_admin, pid)
+        with pytest.raises(StorageUnavailableError):
+            uow.commit()
+
+    with SqlUnitOfWork(sut) as uow:
+        assert uow.users.get(newcomer.id) is None
+
+
+def test_a_unit_of_work_that_goes_on_after_losing_its_connection_stays_unavailable(
+    postgres_admin: str, one_connection_engine: sa.Engine
+) -> None:
+    sut = one_connection_engine
+    pid = _backend_pid(sut)
+
+    with SqlUnitOfWork(sut) as uow:
+        _terminate(postgres_admin, pid)
+        with pytest.raises(StorageUnavailableError):
+            uow.users.get(ALICE)
+        with pytest.raises(StorageUnavailableError):
+            uow.users.get(ALICE)
+
+
+def test_waiting_too_long_for_a_pooled_connection_is_storage_unavailable(
+    postgres_url: str,
+) -> None:
+    sut = build_engine(
+        postgres_url, SqlEngineOptions(pool_size=1, max_overflow=0, pool_timeout_seconds=0.1)
+    )
+    try:
+        with SqlUnitOfWork(sut) as holder:
+            holder.users.get(ALICE)
+            with pytest.raises(StorageUnavailableError), SqlUnitOfWork(sut):
+                pass
+    finally:
+        sut.dispose()

@@ -19,7 +19,8 @@ router = APIRouter(tags=["operations"])
     description="200 while the process serves requests; touches neither the database nor auth.",
     responses=answers(200, {"status": "ok"}),
 )
-def healthz() -> Status:
+async def healthz() -> Status:
+    # On the event loop, not in the worker threads that requests stuck on the database fill.
     return Status(status="ok")
 
 

@@ -61,7 +61,7 @@ IdempotencyKey = Annotated[
         description=(
             "Makes a retried create safe: the same key with the same body returns the "
             "original todo (201 again); with a different body, 409. Keys are per user and "
-            "live 24 hours. 1-255 visible ASCII characters, e.g. a UUID."
+            "live 24 hours unless configured. 1-255 visible ASCII characters, e.g. a UUID."
         ),
         examples=["9b0e4c3a-2f51-4d7e-8a61-3c2d1f0e9b7a"],
     ),

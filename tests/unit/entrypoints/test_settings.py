@@ -93,3 +93,9 @@ def test_in_process_bootstrap_needs_no_secrets() -> None:
     service = bootstrap(database_url="memory://")
     todo = service.create_todo(UserId("alice"), NewTodo(title="a"))
     assert service.list_todos(UserId("alice"), ListTodosRequest()).items == (todo,)
+
+
+def test_idempotency_keys_live_a_day_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert Settings(_env_file=None).idempotency_ttl_seconds == 86400
+    monkeypatch.setenv("IDEMPOTENCY_TTL_SECONDS", "600")
+    assert Settings(_env_file=None).idempotency_ttl_seconds == 600

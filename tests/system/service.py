@@ -1,0 +1,137 @@
+"""`todo serve` as a real uvicorn process on a free loopback port, with its own environment."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from adapters.jwt import mint_token
+
+JWT_SECRET = "system-test-signing-secret-of-32-bytes+"
+CURSOR_SECRET = "system-test-cursor-secret-of-32-bytes++"
+START_TIMEOUT_SECONDS = 30
+STOP_TIMEOUT_SECONDS = 10
+START_ATTEMPTS = 3
+_TODO = str(Path(sys.executable).with_name("todo"))
+_INHERITED = ("PATH", "LANG", "LC_ALL", "TMPDIR", "HOME")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def auth_for(subject: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {mint_token(JWT_SECRET, subject, ttl_seconds=3600)}"}
+
+
+def service_environment(database_url: str, **extra: str) -> dict[str, str]:
+    """Only what the service needs: nothing from the caller's DATABASE_URL, JWT_* or .env."""
+    env = {name: os.environ[name] for name in _INHERITED if name in os.environ}
+    return {
+        **env,
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": JWT_SECRET,
+        "CURSOR_SECRET": CURSOR_SECRET,
+        "LOG_LEVEL": "warning",
+        **extra,
+    }
+
+
+def run_todo(command: str, env: Mapping[str, str], cwd: Path) -> None:
+    """A one-shot `todo` command (e.g. `migrate`); its output is the failure message."""
+    done = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
+        [_TODO, command],
+        env=dict(env),
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"todo {command} failed: {done.stderr.strip()}")
+
+
+class ServiceExitedError(RuntimeError):
+    """The process ended before it served: a bad configuration, or its port was taken."""
+
+
+class ServiceProcess:
+    """One `todo serve` process; `cwd` is a scratch folder, so no `.env` is read."""
+
+    def __init__(self, env: Mapping[str, str], cwd: Path) -> None:
+        self.port = free_port()
+        self._env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port)}
+        self._log = cwd / f"serve-{self.port}.log"
+        with self._log.open("wb") as log:
+            self._process = subprocess.Popen(  # noqa: S603 - our own console script
+                [_TODO, "serve"], env=self._env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT
+            )
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.backend = "sqlite" if env["DATABASE_URL"].startswith("sqlite") else "postgres"
+
+    def wait_until_live(self) -> None:
+        deadline = time.monotonic() + START_TIMEOUT_SECONDS
+        with httpx.Client(base_url=self.base_url, timeout=2) as probe:
+            while time.monotonic() < deadline:
+                if self._process.poll() is not None:
+                    raise ServiceExitedError(f"todo serve exited early:\n{self.log()}")
+                try:
+                    if probe.get("/healthz").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.05)
+        self.kill()
+        raise RuntimeError(f"todo serve was not live within {START_TIMEOUT_SECONDS} s")
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.send_signal(signal.SIGTERM)
+            try:
+                self._process.wait(STOP_TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hook, no flush, no goodbye."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait(STOP_TIMEOUT_SECONDS)
+
+    def log(self) -> str:
+        return self._log.read_text(errors="replace")[-4000:]
+
+
+@contextmanager
+def running_service(env: Mapping[str, str], cwd: Path) -> Iterator[ServiceProcess]:
+    """A live service (its /healthz answered 200), stopped on the way out."""
+    service = started_service(env, cwd)
+    try:
+        yield service
+    finally:
+        service.stop()
+
+
+def started_service(env: Mapping[str, str], cwd: Path) -> ServiceProcess:
+    """A live service; tried again on another port if another process took the free one."""
+    for _ in range(START_ATTEMPTS - 1):
+        try:
+            return _live(ServiceProcess(env, cwd))
+        except ServiceExitedError:
+            continue
+    return _live(ServiceProcess(env, cwd))
+
+
+def _live(service: ServiceProcess) -> ServiceProcess:
+    service.wait_until_live()
+    return service
