@@ -62,7 +62,7 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
     log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
-        default="info", description="uvicorn log level."
+        default="info", description="Log level of the JSON log lines on stderr."
     )
 
     @field_validator("jwt_algorithms", mode="before")

@@ -4,7 +4,6 @@ from uuid import UUID
 
 from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
-from pydantic import AwareDatetime
 
 from application.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Sort
 from application.use_cases import (
@@ -20,7 +19,14 @@ from domain import Priority, Todo
 from entrypoints.container import Container
 from entrypoints.http.auth import AuthenticatedUser
 from entrypoints.http.errors import documented
-from entrypoints.http.schemas import TODO_EXAMPLE, TodoCreate, TodoOut, TodoPageOut, TodoPatch
+from entrypoints.http.schemas import (
+    TODO_EXAMPLE,
+    Instant,
+    TodoCreate,
+    TodoOut,
+    TodoPageOut,
+    TodoPatch,
+)
 
 router = APIRouter(prefix="/api/todos", tags=["todos"])
 
@@ -111,11 +117,11 @@ def list_todos(
         Query(description="Case-insensitive substring of the title; % and _ are literal."),
     ] = None,
     due_before: Annotated[
-        AwareDatetime | None,
+        Instant | None,
         Query(description="Due strictly before this instant (with offset)."),
     ] = None,
     due_after: Annotated[
-        AwareDatetime | None,
+        Instant | None,
         Query(description="Due strictly after this instant (with offset)."),
     ] = None,
     sort: Annotated[
