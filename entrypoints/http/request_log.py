@@ -15,6 +15,7 @@ access_log = logging.getLogger("todo.access")
 
 
 def _request_id(scope: Scope) -> str:
+    value: bytes
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER and _ACCEPTED_REQUEST_ID.fullmatch(value):
             return value.decode("ascii")
