@@ -72,7 +72,7 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `serve` listens on.")
     port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
     log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
-        default="info", description="uvicorn log level."
+        default="info", description="Log level of the JSON log lines on stderr."
     )
     workers: int = Field(
         default=1, ge=1, description="Worker processes `serve` runs (one per core in production)."

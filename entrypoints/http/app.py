@@ -8,6 +8,7 @@ from entrypoints.http.docs import add_docs_pages
 from entrypoints.http.errors import PROBLEM_JSON, exception_handlers
 from entrypoints.http.examples import with_nulls
 from entrypoints.http.middleware import BodySizeLimitMiddleware
+from entrypoints.http.request_log import RequestLogMiddleware
 from entrypoints.http.routes import health, todos, users
 
 DESCRIPTION = """\
@@ -37,6 +38,8 @@ def create_app(container: Container) -> FastAPI:
     for router in (todos.router, users.router, health.router):
         app.include_router(router)
     app.add_middleware(BodySizeLimitMiddleware)
+    # Added last, so outermost: its line and X-Request-ID cover the 413s too.
+    app.add_middleware(RequestLogMiddleware)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

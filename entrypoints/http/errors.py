@@ -123,7 +123,16 @@ async def handle_validation(request: Request, error: RequestValidationError) -> 
     return problem_response(422, "The request is invalid; `errors` says where.", errors=errors)
 
 
+_UNREADABLE_BODY = [
+    {"loc": ["body"], "msg": "The body is not readable JSON", "type": "json_invalid"}
+]
+
+
 async def handle_http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    if error.status_code == 400:
+        # FastAPI's bare 400 for a body it cannot decode (not UTF-8, nested past the
+        # recursion limit) is the same fault as malformed JSON, which it answers 422.
+        return problem_response(422, "The body is not readable JSON.", errors=_UNREADABLE_BODY)
     headers = dict(error.headers or {})
     if error.status_code == 405:
         headers["Allow"] = _allowed_methods(request)
@@ -142,8 +151,12 @@ def _allowed_methods(request: Request) -> str:
     return ", ".join(method for method in _METHODS if allowed(method))
 
 
-async def handle_unexpected(request: Request, error: Exception) -> JSONResponse:
+def unexpected_error_response() -> JSONResponse:
     return problem_response(500, "An unexpected error occurred")
+
+
+async def handle_unexpected(request: Request, error: Exception) -> JSONResponse:
+    return unexpected_error_response()
 
 
 def exception_handlers() -> dict[Any, Any]:

@@ -1,7 +1,8 @@
-from typing import Any, Self
+import re
+from typing import Annotated, Any, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from application import TodoPage
 from domain import UNSET, NewTodo, Priority, Todo, TodoChanges, User
@@ -34,6 +35,24 @@ _DUE_AT = "When it is due: RFC 3339 with an offset (a timestamp without one is 4
 _COMPLETED = "Whether it is done."
 
 
+# RFC 3339's shape; pydantic would also take numbers as Unix times and other ISO 8601
+# forms, none of which the schema's `date-time` allows. A missing offset passes here
+# so that pydantic's own "timezone" error names it.
+_RFC3339 = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})?", re.ASCII
+)
+
+
+def _rfc3339_text(value: object) -> object:
+    if isinstance(value, str) and _RFC3339.fullmatch(value):
+        return value
+    raise ValueError("must be an RFC 3339 timestamp with an offset, e.g. 2026-11-27T17:00:00Z")
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_rfc3339_text)]
+"""An instant as clients send it: RFC 3339 text with an offset, nothing else."""
+
+
 class _Request(BaseModel):
     # Unknown fields are refused: no mass assignment of id, user_id, created_at, ...
     model_config = ConfigDict(extra="forbid")
@@ -45,7 +64,7 @@ class TodoCreate(_Request):
     title: str = Field(description=_TITLE, examples=["Buy milk"])
     description: str | None = Field(default=None, description=_DESCRIPTION, examples=["Oat"])
     priority: Priority = Field(default=Priority.MEDIUM, description=_PRIORITY, examples=["high"])
-    due_at: AwareDatetime | None = Field(default=None, description=_DUE_AT, examples=[_DUE])
+    due_at: Instant | None = Field(default=None, description=_DUE_AT, examples=[_DUE])
     completed: StrictBool = Field(default=False, description=_COMPLETED, examples=[False])
 
     def to_domain(self) -> NewTodo:
@@ -68,7 +87,7 @@ class TodoPatch(_Request):
     title: str = Field(default=None, description=_TITLE, examples=["Buy oat milk"])  # type: ignore[assignment]
     description: str | None = Field(default=None, description=_DESCRIPTION, examples=[None])
     priority: Priority = Field(default=None, description=_PRIORITY, examples=["low"])  # type: ignore[assignment]
-    due_at: AwareDatetime | None = Field(default=None, description=_DUE_AT, examples=[_DUE])
+    due_at: Instant | None = Field(default=None, description=_DUE_AT, examples=[_DUE])
     completed: StrictBool = Field(default=None, description=_COMPLETED, examples=[True])  # type: ignore[assignment]
 
     def to_domain(self) -> TodoChanges:

@@ -28,6 +28,7 @@ def test_another_users_todo_answers_exactly_like_a_missing_one_and_stays_unchang
     body: dict[str, Any] | None,
 ) -> None:
     alices = create(description="private")
+    bob = {**bob, "X-Request-ID": "same-for-both"}  # else the only header that differs
     foreign = client.request(method, f"/api/todos/{alices['id']}{suffix}", json=body, headers=bob)
     missing = client.request(method, f"/api/todos/{uuid.uuid4()}{suffix}", json=body, headers=bob)
     assert foreign.status_code == missing.status_code == 404

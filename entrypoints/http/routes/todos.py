@@ -4,7 +4,6 @@ from uuid import UUID
 
 from dependency_injector.wiring import Provide, inject
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
-from pydantic import AwareDatetime
 
 from application.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Sort
 from application.use_cases import (
@@ -24,6 +23,7 @@ from entrypoints.http.examples import PAGE_EXAMPLE, answers
 from entrypoints.http.schemas import (
     OPENAPI_NULL,
     TODO_EXAMPLE,
+    Instant,
     TodoCreate,
     TodoOut,
     TodoPageOut,
@@ -119,11 +119,11 @@ def list_todos(
         Query(description="Case-insensitive substring of the title; % and _ are literal."),
     ] = None,
     due_before: Annotated[
-        AwareDatetime | None,
+        Instant | None,
         Query(description="Due strictly before this instant (with offset)."),
     ] = None,
     due_after: Annotated[
-        AwareDatetime | None,
+        Instant | None,
         Query(description="Due strictly after this instant (with offset)."),
     ] = None,
     sort: Annotated[

@@ -1,0 +1,176 @@
+"""`todo serve` at LOG_LEVEL=debug: one JSON line per request, and never a secret in them."""
+
+import json
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from adapters.jwt import mint_token
+from tests.sql_fixtures import sqlite_url
+
+ROOT = Path(__file__).resolve().parents[2]
+JWT_SECRET = f"jwt-secret-{secrets.token_hex(16)}"
+CURSOR_SECRET = f"cursor-secret-{secrets.token_hex(16)}"
+DATABASE_PASSWORD = f"db-password-{secrets.token_hex(8)}"
+
+
+def _secret(label: str) -> str:
+    return f"{label}-{secrets.token_hex(8)}"
+
+
+@dataclass
+class Server:
+    base_url: str
+    process: subprocess.Popen[bytes]
+    log_path: Path
+    requests_sent: int = 0
+    never_logged: set[str] = field(default_factory=lambda: {JWT_SECRET, CURSOR_SECRET})
+
+    def client(self) -> httpx2.Client:
+        def count(response: httpx2.Response) -> None:
+            self.requests_sent += 1
+
+        return httpx2.Client(base_url=self.base_url, event_hooks={"response": [count]})
+
+    def stop(self) -> str:
+        """Stop the server as an operator would, and return everything it wrote."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            self.process.wait(timeout=30)
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    path = tmp_path / "todo.db"
+    shutil.copy(request.getfixturevalue("sqlite_template"), path)
+    return sqlite_url(path)
+
+
+def _postgres(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    # The server trusts loopback, so the password is never needed, only carried around.
+    url: str = request.getfixturevalue("postgres_url")
+    return url.replace("://postgres@", f"://postgres:{DATABASE_PASSWORD}@", 1)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
+    database_url = {"sqlite": _sqlite, "postgres": _postgres}[request.param](request, tmp_path)
+    port = _free_port()
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": database_url,
+        "JWT_SECRET": JWT_SECRET,
+        "CURSOR_SECRET": CURSOR_SECRET,
+        "LOG_LEVEL": "debug",
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+    }
+    log_path = tmp_path / "server.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "entrypoints", "serve"],
+            cwd=tmp_path,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    sut = Server(f"http://127.0.0.1:{port}", process, log_path)
+    sut.never_logged.add(DATABASE_PASSWORD)
+    try:
+        _wait_until_serving(sut)
+        yield sut
+    finally:
+        sut.stop()
+
+
+def _wait_until_serving(server: Server) -> None:
+    with server.client() as client:
+        for _ in range(300):
+            if server.process.poll() is not None:
+                pytest.fail(f"the server exited:\n{server.stop()}")
+            try:
+                client.get("/healthz", timeout=1)
+            except httpx2.TransportError:
+                time.sleep(0.1)
+                continue
+            return
+    pytest.fail(f"the server never answered:\n{server.stop()}")
+
+
+def _exercise(server: Server) -> None:
+    """Requests carrying every kind of secret, each noted as never to be logged."""
+    email, title, description = _secret("email") + "@example.com", _secret("t"), _secret("d")
+    search, key, cookie, api_key = _secret("q"), _secret("key"), _secret("c"), _secret("api")
+    token = mint_token(JWT_SECRET, "alice", email=email, name=_secret("name"))
+    forged = mint_token("forged-secret-that-is-32-bytes-long!", "alice")
+    garbage = _secret("garbage-token")
+    path_secret, query_secret = _secret("p"), _secret("qs")
+    server.never_logged |= {email, title, description, search, key, cookie, api_key, garbage}
+    server.never_logged |= {token, token.rsplit(".", 1)[1], forged, forged.rsplit(".", 1)[1]}
+    server.never_logged |= {path_secret, query_secret}
+    auth = {"Authorization": f"Bearer {token}", "Cookie": f"session={cookie}", "X-Api-Key": api_key}
+
+    with server.client() as client:
+        assert client.get("/api/users/me", headers=auth).status_code == 200
+        body = {"title": title, "description": description}
+        created = client.post("/api/todos", json=body, headers={**auth, "Idempotency-Key": key})
+        assert created.status_code == 201
+        client.post("/api/todos", json={"title": _secret("t2")}, headers=auth)
+        listing = client.get("/api/todos", params={"q": "", "limit": 1}, headers=auth).json()
+        cursor = listing["next_cursor"]
+        server.never_logged.add(cursor)
+        client.get("/api/todos", params={"cursor": cursor, "limit": 1}, headers=auth)
+        client.get("/api/todos", params={"q": search, "sort": "title:asc"}, headers=auth)
+        todo = f"/api/todos/{created.json()['id']}"
+        client.patch(todo, json={"description": f"{description}\x00"}, headers=auth)
+        client.post("/api/todos", json={"title": title, "user_id": api_key}, headers=auth)
+        client.get(f"/api/todos/{path_secret}", headers=auth)
+        client.get(f"/api/{path_secret}", headers=auth)
+        client.get("/healthz", params={"token": query_secret})
+        for bad in (forged, garbage, token + "x"):
+            assert client.get("/api/todos", headers={"Authorization": f"Bearer {bad}"}).is_error
+        client.delete(todo, headers={**auth, "If-Match": '"1"'})
+
+
+def _lines(output: str) -> list[dict[str, Any]]:
+    lines = []
+    for text in output.splitlines():
+        line = json.loads(text)
+        assert isinstance(line, dict), text
+        lines.append(line)
+    return lines
+
+
+def test_at_debug_level_no_secret_is_logged_and_each_request_has_one_json_access_line(
+    server: Server,
+) -> None:
+    _exercise(server)
+    output = server.stop()
+    leaked = sorted(value for value in server.never_logged if value in output)
+    assert leaked == []
+    access = [line for line in _lines(output) if line["logger"] == "todo.access"]
+    assert len(access) == server.requests_sent
+    assert len({line["request_id"] for line in access}) == len(access)
+    for line in access:
+        assert set(line) >= {"ts", "level", "request_id", "method", "route", "status"}
+        assert line["route"] == "unmatched" or line["route"].startswith("/")
+        assert "{" in line["route"] or "/api/todos/" not in line["route"]
+        assert isinstance(line["duration_ms"], float)
