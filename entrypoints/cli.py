@@ -8,7 +8,7 @@ from adapters.jwt import mint_token
 from application import StorageUnavailableError
 from domain import InvalidValueError, UserId, UserNotFoundError
 from entrypoints.bootstrap import bootstrap, build_container, require_serving_configuration
-from entrypoints.logging_setup import configure_logging
+from entrypoints.logging_setup import configure_logging, logging_config
 from entrypoints.settings import ConfigurationError, Settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -27,9 +27,15 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging(settings.log_level, access_log=settings.access_log)
     container = build_container(settings)
     require_serving_configuration(container)
-    # Logging is ours (configure_logging): uvicorn's access log would write raw
-    # paths and queries, and its log_level would reopen the ASGI message trace.
-    server = {"host": settings.host, "port": settings.port, "log_config": None, "access_log": False}
+    # Logging is ours, in this process and (log_config) in every worker: uvicorn's
+    # access log would write raw paths and queries, and its log_level would reopen
+    # the ASGI message trace.
+    server = {
+        "host": settings.host,
+        "port": settings.port,
+        "log_config": logging_config(settings.log_level, access_log=settings.access_log),
+        "access_log": False,
+    }
     if settings.workers == 1:
         uvicorn.run(create_app(container), **server)  # type: ignore[arg-type]
     else:

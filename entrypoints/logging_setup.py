@@ -1,8 +1,8 @@
 import json
 import logging
-import sys
+import logging.config
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Any, TextIO
 
 # Only these record attributes are ever written, next to the message: a line cannot
 # pick up a token, a body or a query by accident, whatever a caller passes as `extra`.
@@ -59,22 +59,39 @@ def _raised_at(traceback: object) -> str | None:
     return f"{frame.f_code.co_filename}:{getattr(last, 'tb_lineno', 0)}"
 
 
-def configure_logging(level: str, stream: TextIO | None = None, *, access_log: bool = True) -> None:
-    """JSON lines at `level` on stderr (or `stream`) for every logger; chatty ones quieted.
+def logging_config(level: str, *, access_log: bool = True) -> dict[str, Any]:
+    """The whole logging set-up as a dictConfig: JSON lines at `level` on stderr.
 
-    Without `access_log`, the one-line-per-request `todo.access` log is off.
+    Chatty loggers speak only from WARNING; uvicorn's loggers write through the root;
+    without `access_log`, the one-line-per-request `todo.access` log is off. uvicorn
+    applies it in every worker process (its `log_config`).
     """
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonLineFormatter())
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(_LEVELS.get(level.lower(), level.upper()))
-    logging.captureWarnings(True)
-    for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
-    # uvicorn's own loggers keep their handlers unless told otherwise; ours is the root's.
+    root_level = _LEVELS.get(level.lower(), level.upper())
+    quiet = max(logging.WARNING, logging.getLevelName(root_level))
+    loggers: dict[str, Any] = {name: {"level": quiet} for name in QUIET_LOGGERS}
     for name in ("uvicorn", "uvicorn.error"):
-        logging.getLogger(name).handlers.clear()
-        logging.getLogger(name).propagate = True
+        loggers[name] = {"handlers": [], "propagate": True}
     if not access_log:
-        logging.getLogger("todo.access").setLevel(logging.WARNING)
+        loggers["todo.access"] = {"level": "WARNING"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonLineFormatter}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "json",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "root": {"level": root_level, "handlers": ["stderr"]},
+        "loggers": loggers,
+    }
+
+
+def configure_logging(level: str, stream: TextIO | None = None, *, access_log: bool = True) -> None:
+    """Apply `logging_config` in this process (to `stream` instead of stderr, for tests)."""
+    logging.config.dictConfig(logging_config(level, access_log=access_log))
+    if stream is not None:
+        logging.getLogger().handlers[0].setStream(stream)  # type: ignore[attr-defined]
+    logging.captureWarnings(True)

@@ -2,7 +2,6 @@ from fastapi import FastAPI
 
 from entrypoints.bootstrap import build_container, require_serving_configuration
 from entrypoints.http.app import create_app
-from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import Settings
 
 APP_FACTORY = "entrypoints.http.asgi:create_app_from_environment"
@@ -14,9 +13,6 @@ def create_app_from_environment() -> FastAPI:
     Every worker reads the same settings, so what must be shared across workers
     (the JWT and cursor keys, the database) is shared by configuration.
     """
-    settings = Settings()
-    # A worker process starts afresh: it sets up logging like `todo serve` does.
-    configure_logging(settings.log_level, access_log=settings.access_log)
-    container = build_container(settings)
+    container = build_container(Settings())
     require_serving_configuration(container)
     return create_app(container)

@@ -2,17 +2,14 @@
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
+
+from tests.support.live_service import run_todo, running_service, service_environment
 
 CHROMIUM = os.environ.get("TODO_TEST_CHROMIUM", "/usr/bin/chromium")
 REQUIRE_BROWSER = os.environ.get("TODO_REQUIRE_BROWSER") == "1"
@@ -34,24 +31,17 @@ CHROMIUM_ARGS = [
 ]
 LAUNCH_TIMEOUT_MS = 30_000
 ACTION_TIMEOUT_MS = 15_000
-SERVICE_START_SECONDS = 30
 
 
 @dataclass(frozen=True, slots=True)
 class LiveService:
     url: str
-    environment: dict[str, str]
+    environment: Mapping[str, str]
+    workdir: Path
 
     def cli(self, *args: str) -> str:
         """Run `todo ARGS` against this service's configuration; its stdout."""
-        return subprocess.run(  # noqa: S603 - this interpreter running our own CLI
-            [sys.executable, "-m", "entrypoints", *args],
-            env=self.environment,
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=60,
-        ).stdout.strip()
+        return run_todo(args, self.environment, self.workdir)
 
 
 @pytest.fixture(scope="session")
@@ -64,63 +54,14 @@ def chromium() -> str:
     return CHROMIUM
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _wait_until_healthy(url: str, server: "subprocess.Popen[bytes]", log: Path) -> None:
-    deadline = time.monotonic() + SERVICE_START_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"todo serve exited with {server.returncode}:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    pytest.fail(f"todo serve did not answer within {SERVICE_START_SECONDS} s:\n{log.read_text()}")
-
-
 @pytest.fixture(scope="module")
 def live_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveService]:
     """`todo serve` (uvicorn) over a freshly migrated SQLite file, as `make run` starts it."""
     workdir = tmp_path_factory.mktemp("live-service")
-    port = _free_port()
-    environment = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(workdir),
-        "DATABASE_URL": f"sqlite:///{workdir / 'todo.db'}",
-        "JWT_SECRET": "browser-test-signing-secret-of-at-least-32-bytes",
-        "CURSOR_SECRET": "browser-test-cursor-secret-of-at-least-32-bytes",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "LOG_LEVEL": "warning",
-    }
-    service = LiveService(f"http://127.0.0.1:{port}", environment)
-    service.cli("migrate")
-    log = workdir / "serve.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "entrypoints", "serve"],
-            env=environment,
-            cwd=workdir,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_healthy(service.url, server, log)
-        yield service
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
+    environment = service_environment(f"sqlite:///{workdir / 'todo.db'}")
+    run_todo(["migrate"], environment, workdir)
+    with running_service(environment, workdir) as service:
+        yield LiveService(service.base_url, environment, workdir)
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,6 @@
 import json
 import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,8 +13,8 @@ import pytest
 
 from adapters.jwt import mint_token
 from tests.sql_fixtures import sqlite_url
+from tests.support.live_service import ServiceProcess, service_environment, started_service
 
-ROOT = Path(__file__).resolve().parents[2]
 JWT_SECRET = f"jwt-secret-{secrets.token_hex(16)}"
 CURSOR_SECRET = f"cursor-secret-{secrets.token_hex(16)}"
 DATABASE_PASSWORD = f"db-password-{secrets.token_hex(8)}"
@@ -31,31 +26,21 @@ def _secret(label: str) -> str:
 
 @dataclass
 class Server:
-    base_url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-    requests_sent: int = 0
+    service: ServiceProcess
+    # started_service returns on the first /healthz answered: one request already logged.
+    requests_sent: int = 1
     never_logged: set[str] = field(default_factory=lambda: {JWT_SECRET, CURSOR_SECRET})
 
     def client(self) -> httpx2.Client:
         def count(response: httpx2.Response) -> None:
             self.requests_sent += 1
 
-        return httpx2.Client(base_url=self.base_url, event_hooks={"response": [count]})
+        return httpx2.Client(base_url=self.service.base_url, event_hooks={"response": [count]})
 
     def stop(self) -> str:
         """Stop the server as an operator would, and return everything it wrote."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            self.process.wait(timeout=30)
-        return self.log_path.read_text(encoding="utf-8", errors="replace")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
+        self.service.stop()
+        return self.service.log_path.read_text(encoding="utf-8", errors="replace")
 
 
 def _sqlite(request: pytest.FixtureRequest, tmp_path: Path) -> str:
@@ -73,46 +58,15 @@ def _postgres(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
     database_url = {"sqlite": _sqlite, "postgres": _postgres}[request.param](request, tmp_path)
-    port = _free_port()
-    env = {
-        "PYTHONPATH": str(ROOT),
-        "DATABASE_URL": database_url,
-        "JWT_SECRET": JWT_SECRET,
-        "CURSOR_SECRET": CURSOR_SECRET,
-        "LOG_LEVEL": "debug",
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-    }
-    log_path = tmp_path / "server.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "entrypoints", "serve"],
-            cwd=tmp_path,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    sut = Server(f"http://127.0.0.1:{port}", process, log_path)
+    environment = service_environment(
+        database_url, JWT_SECRET=JWT_SECRET, CURSOR_SECRET=CURSOR_SECRET, LOG_LEVEL="debug"
+    )
+    sut = Server(started_service(environment, tmp_path))
     sut.never_logged.add(DATABASE_PASSWORD)
     try:
-        _wait_until_serving(sut)
         yield sut
     finally:
         sut.stop()
-
-
-def _wait_until_serving(server: Server) -> None:
-    with server.client() as client:
-        for _ in range(300):
-            if server.process.poll() is not None:
-                pytest.fail(f"the server exited:\n{server.stop()}")
-            try:
-                client.get("/healthz", timeout=1)
-            except httpx2.TransportError:
-                time.sleep(0.1)
-                continue
-            return
-    pytest.fail(f"the server never answered:\n{server.stop()}")
 
 
 def _exercise(server: Server) -> None:

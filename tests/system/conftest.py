@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import POSTGRES_HOST, POSTGRES_PORT
+from tests.support.live_service import ServiceProcess, running_service
 from tests.system.databases import Database, PostgresDatabases, SqliteDatabases
 from tests.system.figures import FIGURES
-from tests.system.service import ServiceProcess, running_service
 from tests.system.tcp_proxy import TcpProxy, tcp_proxy
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

@@ -16,7 +16,7 @@ from tests.conftest import (
     drop_database,
     postgres_sqlalchemy_url,
 )
-from tests.system.service import run_todo, service_environment
+from tests.support.live_service import run_todo, service_environment
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,7 @@ class SqliteDatabases:
 
     def __init__(self, folder: Path) -> None:
         self._template = folder / "template.db"
-        run_todo("migrate", service_environment(f"sqlite:///{self._template}"), folder)
+        run_todo(["migrate"], service_environment(f"sqlite:///{self._template}"), folder)
 
     @contextmanager
     def fresh(self, folder: Path) -> Iterator[Database]:
@@ -53,7 +53,7 @@ class PostgresDatabases:
     def __init__(self, admin: str, folder: Path) -> None:
         self._admin = admin
         self._template = create_database(admin, prefix="todo_system_template")
-        run_todo("migrate", service_environment(postgres_sqlalchemy_url(self._template)), folder)
+        run_todo(["migrate"], service_environment(postgres_sqlalchemy_url(self._template)), folder)
 
     @contextmanager
     def fresh(self, folder: Path) -> Iterator[Database]:

@@ -13,10 +13,10 @@ import httpx
 import psycopg
 import pytest
 
+from tests.support.live_service import ServiceProcess, auth_for, running_service
 from tests.system.databases import Database, postgres_url_through
 from tests.system.figures import report
 from tests.system.load import Answer, CreateLoad, acknowledged, stored_todo_ids, wait_until
-from tests.system.service import ServiceProcess, auth_for, running_service
 from tests.system.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.postgres

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.live_service import auth_for, running_service, started_service
 from tests.system.databases import Database
 from tests.system.figures import report
 from tests.system.load import UNANSWERED, CreateLoad, acknowledged, stored_todo_ids, wait_until
-from tests.system.service import auth_for, running_service, started_service
 
 ACKS_BEFORE_KILL = 100
 

@@ -4,10 +4,10 @@ import uuid
 
 import httpx
 
+from tests.support.live_service import ServiceProcess, auth_for
 from tests.system.concurrency import all_at_once
 from tests.system.figures import report
 from tests.system.load import stored_todo_ids
-from tests.system.service import ServiceProcess, auth_for
 
 RETRIES = 20
 

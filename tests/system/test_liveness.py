@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.live_service import ServiceProcess, auth_for, running_service
 from tests.system.databases import Database, postgres_url_through
 from tests.system.figures import report
 from tests.system.load import wait_until
-from tests.system.service import ServiceProcess, auth_for, running_service
 from tests.system.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.postgres

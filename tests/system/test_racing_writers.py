@@ -4,9 +4,9 @@ import uuid
 
 import httpx
 
+from tests.support.live_service import ServiceProcess, auth_for
 from tests.system.concurrency import all_at_once
 from tests.system.figures import report
-from tests.system.service import ServiceProcess, auth_for
 
 TOGGLES = 40
 PATCHES = 10

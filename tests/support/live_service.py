@@ -6,7 +6,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -46,10 +46,10 @@ def service_environment(database_url: str, **extra: str) -> dict[str, str]:
     }
 
 
-def run_todo(command: str, env: Mapping[str, str], cwd: Path) -> None:
-    """A one-shot `todo` command (e.g. `migrate`); its output is the failure message."""
+def run_todo(args: Sequence[str], env: Mapping[str, str], cwd: Path) -> str:
+    """A one-shot `todo` command (e.g. `migrate`): its stdout; its stderr is the failure."""
     done = subprocess.run(  # noqa: S603 - our own console script, fixed arguments
-        [_TODO, command],
+        [_TODO, *args],
         env=dict(env),
         cwd=cwd,
         capture_output=True,
@@ -58,7 +58,8 @@ def run_todo(command: str, env: Mapping[str, str], cwd: Path) -> None:
         check=False,
     )
     if done.returncode != 0:
-        raise RuntimeError(f"todo {command} failed: {done.stderr.strip()}")
+        raise RuntimeError(f"todo {' '.join(args)} failed: {done.stderr.strip()}")
+    return done.stdout.strip()
 
 
 class ServiceExitedError(RuntimeError):
@@ -71,8 +72,8 @@ class ServiceProcess:
     def __init__(self, env: Mapping[str, str], cwd: Path) -> None:
         self.port = free_port()
         self._env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port)}
-        self._log = cwd / f"serve-{self.port}.log"
-        with self._log.open("wb") as log:
+        self.log_path = cwd / f"serve-{self.port}.log"
+        with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(  # noqa: S603 - our own console script
                 [_TODO, "serve"], env=self._env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT
             )
@@ -109,7 +110,7 @@ class ServiceProcess:
         self._process.wait(STOP_TIMEOUT_SECONDS)
 
     def log(self) -> str:
-        return self._log.read_text(errors="replace")[-4000:]
+        return self.log_path.read_text(errors="replace")[-4000:]
 
 
 @contextmanager
