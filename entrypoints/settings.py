@@ -36,6 +36,11 @@ class Settings(BaseSettings):
         default=5,
         description="psycopg server-side prepares; `none` behind PgBouncer transaction mode.",
     )
+    database_ping_idle_seconds: float = Field(
+        default=2,
+        ge=0,
+        description="Ping a pooled connection idle longer than this before use; 0: always.",
+    )
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite lock wait.")
 
     jwt_secret: SecretStr | None = Field(

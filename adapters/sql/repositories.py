@@ -85,7 +85,18 @@ class SqlUserRepository(UserRepository):
 
     def add_if_absent(self, user: User) -> User:
         insert = _insert(self._session, users_table).values(row_values(user_to_row(user)))
-        self._session.run(insert.on_conflict_do_nothing(index_elements=[users_table.c.id]))
+        ignored = insert.on_conflict_do_nothing(index_elements=[users_table.c.id])
+        if isinstance(ignored, postgresql.Insert):
+            # One round trip: the row inserted, or else the one already there. A row
+            # whose insert committed while this statement waited on it is outside
+            # the statement's snapshot, so an empty answer falls through to a read.
+            inserted = ignored.returning(*users_table.c).cte("inserted")
+            present = sa.select(users_table).where(users_table.c.id == user.id.value)
+            found = self._session.rows(sa.union_all(sa.select(inserted), present).limit(1))
+            if found:
+                return user_from_columns(found[0])
+        else:
+            self._session.run(ignored)
         stored = self.get(user.id)
         if stored is None:  # pragma: no cover - the row was just written or found
             raise RuntimeError("a user vanished between its insert and its read")
