@@ -18,10 +18,13 @@ class SqlEngineOptions:
     which PgBouncer in transaction mode (Neon's pooled endpoint) requires.
     A PostgreSQL connection idle in the pool for longer than `ping_idle_seconds` is
     pinged before use (see `ping_when_idle`); 0 pings on every checkout.
+    An overflow connection is closed as soon as it is returned to a full pool, so a
+    steady load above `pool_size` would open a connection per request: size
+    `pool_size` for the steady concurrency and keep `max_overflow` for rare bursts.
     """
 
-    pool_size: int = 5
-    max_overflow: int = 5
+    pool_size: int = 10
+    max_overflow: int = 0
     pool_timeout_seconds: float = 5
     connect_timeout_seconds: int = 5
     pool_recycle_seconds: int = 300
