@@ -43,6 +43,7 @@ def sql_engine_options(settings: Settings) -> SqlEngineOptions:
         pool_recycle_seconds=settings.database_pool_recycle_seconds,
         prepare_threshold=settings.database_prepare_threshold,
         sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
+        ping_idle_seconds=settings.database_ping_idle_seconds,
     )
 
 

@@ -21,8 +21,10 @@ class Settings(BaseSettings):
         default="sqlite:///./todo.db",
         description="SQLAlchemy URL; `memory://` keeps everything in this process.",
     )
-    database_pool_size: int = Field(default=5, ge=1, description="Connections kept open.")
-    database_max_overflow: int = Field(default=5, ge=0, description="Extra connections at peak.")
+    database_pool_size: int = Field(default=10, ge=1, description="Connections kept open.")
+    database_max_overflow: int = Field(
+        default=0, ge=0, description="Extra connections at peak, closed as soon as returned."
+    )
     database_pool_timeout_seconds: float = Field(
         default=5, gt=0, description="Wait for a free connection before answering 503."
     )
@@ -35,6 +37,11 @@ class Settings(BaseSettings):
     database_prepare_threshold: int | None = Field(
         default=5,
         description="psycopg server-side prepares; `none` behind PgBouncer transaction mode.",
+    )
+    database_ping_idle_seconds: float = Field(
+        default=2,
+        ge=0,
+        description="Ping a pooled connection idle longer than this before use; 0: always.",
     )
     sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite lock wait.")
     idempotency_ttl_seconds: int = Field(

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 
+from adapters.sql.liveness import ping_when_idle
 from adapters.sql.urls import normalize_database_url
 
 
@@ -15,15 +16,21 @@ class SqlEngineOptions:
 
     `prepare_threshold=None` turns psycopg's server-side prepared statements off,
     which PgBouncer in transaction mode (Neon's pooled endpoint) requires.
+    A PostgreSQL connection idle in the pool for longer than `ping_idle_seconds` is
+    pinged before use (see `ping_when_idle`); 0 pings on every checkout.
+    An overflow connection is closed as soon as it is returned to a full pool, so a
+    steady load above `pool_size` would open a connection per request: size
+    `pool_size` for the steady concurrency and keep `max_overflow` for rare bursts.
     """
 
-    pool_size: int = 5
-    max_overflow: int = 5
+    pool_size: int = 10
+    max_overflow: int = 0
     pool_timeout_seconds: float = 5
     connect_timeout_seconds: int = 5
     pool_recycle_seconds: int = 300
     prepare_threshold: int | None = 5
     sqlite_busy_timeout_ms: int = 5000
+    ping_idle_seconds: float = 2
 
 
 def build_engine(url: str, options: SqlEngineOptions = SqlEngineOptions()) -> sa.Engine:
@@ -31,10 +38,9 @@ def build_engine(url: str, options: SqlEngineOptions = SqlEngineOptions()) -> sa
     parsed = make_url(normalize_database_url(url))
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, options)
-    return sa.create_engine(
+    engine = sa.create_engine(
         parsed,
         hide_parameters=True,
-        pool_pre_ping=True,
         pool_size=options.pool_size,
         max_overflow=options.max_overflow,
         pool_timeout=options.pool_timeout_seconds,
@@ -44,6 +50,8 @@ def build_engine(url: str, options: SqlEngineOptions = SqlEngineOptions()) -> sa
             "prepare_threshold": options.prepare_threshold,
         },
     )
+    ping_when_idle(engine, options.ping_idle_seconds)
+    return engine
 
 
 def _sqlite_engine(url: sa.URL, options: SqlEngineOptions) -> sa.Engine:

@@ -68,6 +68,34 @@ def idempotency_from_columns(columns: sa.RowMapping) -> IdempotencyRecord:
     )
 
 
+def todo_values(todo: Todo) -> dict[str, Any]:
+    """The column values of a todo, without a row model in between (the domain validated them)."""
+    return {
+        "id": todo.id,
+        "user_id": todo.owner_id.value,
+        "title": todo.title,
+        "title_folded": fold_case(todo.title),
+        "description": todo.description,
+        "priority": todo.priority.rank,
+        "due_at": todo.due_at,
+        "completed": todo.completed,
+        "completed_at": todo.completed_at,
+        "created_at": todo.created_at,
+        "updated_at": todo.updated_at,
+        "version": todo.version,
+    }
+
+
+def user_values(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id.value,
+        "email": user.email,
+        "name": user.name,
+        "created_at": user.created_at,
+        "active": user.active,
+    }
+
+
 def row_values(row: TodoRow | UserRow | IdempotencyKeyRow) -> dict[str, Any]:
     """The column values of a row model, for an INSERT or UPDATE statement."""
     return row.model_dump()

@@ -1,5 +1,6 @@
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -10,9 +11,10 @@ from adapters.sql.mapping import (
     idempotency_to_row,
     row_values,
     todo_from_columns,
-    todo_to_row,
+    todo_values,
     user_from_columns,
     user_to_row,
+    user_values,
 )
 from adapters.sql.session import SqlSession
 from adapters.sql.tables import idempotency_keys_table, todos_table, users_table
@@ -30,29 +32,25 @@ class SqlTodoRepository(TodoRepository):
         self._session = session
 
     def add(self, todo: Todo) -> None:
-        insert = _insert(self._session, todos_table).values(row_values(todo_to_row(todo)))
-        ignored = insert.on_conflict_do_nothing(index_elements=[todos_table.c.id])
         # RETURNING, not rowcount: drivers may not report the rows of an INSERT.
-        if not self._session.rows(ignored.returning(todos_table.c.id)):
+        if not self._session.rows(
+            _statements(self._session.dialect_name).add_todo, todo_values(todo)
+        ):
             raise ValueError("todo id already used")
 
     def get(self, owner_id: UserId, todo_id: TodoId, *, for_update: bool = False) -> Todo | None:
-        statement = sa.select(todos_table).where(
-            todos_table.c.id == todo_id, todos_table.c.user_id == owner_id.value
-        )
+        key = {"key_id": todo_id, "key_user_id": owner_id.value}
         if for_update:
-            rows = self._session.rows(statement.with_for_update())
+            rows = self._session.rows(_GET_TODO_FOR_UPDATE, key)
         else:
-            rows = self._session.read(statement)
+            rows = self._session.read(_GET_TODO, key)
         return todo_from_columns(rows[0]) if rows else None
 
     def save(self, todo: Todo) -> None:
-        values = row_values(todo_to_row(todo))
-        del values["id"], values["user_id"]
-        update = (
-            sa.update(todos_table).where(*self._stored_at(todo, todo.version - 1)).values(values)
-        )
-        if self._session.affected(update) == 0:
+        values = todo_values(todo)
+        key = {"key_id": values.pop("id"), "key_user_id": values.pop("user_id")}
+        parameters = {**values, **key, "key_version": todo.version - 1}
+        if self._session.affected(_SAVE_TODO, parameters) == 0:
             raise StaleWriteError
 
     def remove(self, todo: Todo) -> None:
@@ -84,8 +82,18 @@ class SqlUserRepository(UserRepository):
         return user_from_columns(rows[0]) if rows else None
 
     def add_if_absent(self, user: User) -> User:
-        insert = _insert(self._session, users_table).values(row_values(user_to_row(user)))
-        self._session.run(insert.on_conflict_do_nothing(index_elements=[users_table.c.id]))
+        statements = _statements(self._session.dialect_name)
+        values = user_values(user)
+        if statements.add_user_returning is not None:
+            # One round trip: the row inserted, or else the one already there. A row
+            # whose insert committed while this statement waited on it is outside
+            # the statement's snapshot, so an empty answer falls through to a read.
+            parameters = {f"new_{name}": value for name, value in values.items()}
+            found = self._session.rows(statements.add_user_returning, parameters)
+            if found:
+                return user_from_columns(found[0])
+        else:
+            self._session.run(statements.add_user, values)
         stored = self.get(user.id)
         if stored is None:  # pragma: no cover - the row was just written or found
             raise RuntimeError("a user vanished between its insert and its read")
@@ -128,6 +136,50 @@ class SqlIdempotencyRepository(IdempotencyRepository):
     def purge_expired(self, now: datetime) -> int:
         table = idempotency_keys_table
         return self._session.affected(sa.delete(table).where(table.c.expires_at <= now))
+
+
+_todo_key = (
+    todos_table.c.id == sa.bindparam("key_id", type_=todos_table.c.id.type),
+    todos_table.c.user_id == sa.bindparam("key_user_id", type_=todos_table.c.user_id.type),
+)
+# Built once and executed with parameters: constructing statements per call cost more
+# Python than the round trips they make.
+_GET_TODO = sa.select(todos_table).where(*_todo_key)
+_GET_TODO_FOR_UPDATE = _GET_TODO.with_for_update()
+_SAVE_TODO = sa.update(todos_table).where(
+    *_todo_key, todos_table.c.version == sa.bindparam("key_version", type_=sa.Integer())
+)
+
+
+class _DialectStatements:
+    def __init__(self, dialect_name: str) -> None:
+        def insert(table: sa.Table) -> postgresql.Insert | sqlite.Insert:
+            return sqlite.insert(table) if dialect_name == "sqlite" else postgresql.insert(table)
+
+        c = todos_table.c
+        self.add_todo = (
+            insert(todos_table).on_conflict_do_nothing(index_elements=[c.id]).returning(c.id)
+        )
+        self.add_user = insert(users_table).on_conflict_do_nothing(
+            index_elements=[users_table.c.id]
+        )
+        self.add_user_returning: sa.Executable | None = None
+        if dialect_name != "sqlite":  # SQLite has no INSERT inside a WITH
+            new = {c.name: sa.bindparam(f"new_{c.name}", type_=c.type) for c in users_table.c}
+            inserted = (
+                insert(users_table)
+                .values(new)
+                .on_conflict_do_nothing(index_elements=[users_table.c.id])
+                .returning(*users_table.c)
+                .cte("inserted")
+            )
+            present = sa.select(users_table).where(users_table.c.id == new["id"])
+            self.add_user_returning = sa.union_all(sa.select(inserted), present).limit(1)
+
+
+@cache
+def _statements(dialect_name: str) -> _DialectStatements:
+    return _DialectStatements(dialect_name)
 
 
 def _insert(session: SqlSession, table: sa.Table) -> postgresql.Insert | sqlite.Insert:

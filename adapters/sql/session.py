@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -6,12 +6,16 @@ from sqlalchemy.sql import Executable
 
 from adapters.sql.errors import storage_errors
 
+Params = Mapping[str, Any] | None
+
 
 class SqlSession:
     """The repositories' one way to run a statement on their unit of work's connection.
 
     Results are read completely inside the error translation, so a connection lost
-    half-way also becomes StorageUnavailableError.
+    half-way also becomes StorageUnavailableError. `parameters` fill a statement's
+    bind parameters: statements built once and executed with values skip
+    SQLAlchemy's per-call construction (a third of a create's CPU).
 
     With `lazy_transaction`, plain reads (`read`, `read_scalar`) run in autocommit
     until the first statement that writes or locks, which begins the transaction:
@@ -31,30 +35,30 @@ class SqlSession:
     def dialect_name(self) -> str:
         return self._connection.dialect.name
 
-    def read(self, statement: Executable) -> Sequence[sa.RowMapping]:
+    def read(self, statement: Executable, parameters: Params = None) -> Sequence[sa.RowMapping]:
         """Rows of a statement that neither writes nor locks."""
         with storage_errors():
-            return self._connection.execute(statement).mappings().all()
+            return self._connection.execute(statement, parameters).mappings().all()
 
     def read_scalar(self, statement: Executable) -> Any:
         """The one value of a statement that neither writes nor locks."""
         with storage_errors():
             return self._connection.execute(statement).scalar_one()
 
-    def rows(self, statement: Executable) -> Sequence[sa.RowMapping]:
+    def rows(self, statement: Executable, parameters: Params = None) -> Sequence[sa.RowMapping]:
         self._begin()
-        return self.read(statement)
+        return self.read(statement, parameters)
 
-    def run(self, statement: Executable) -> None:
+    def run(self, statement: Executable, parameters: Params = None) -> None:
         self._begin()
         with storage_errors():
-            self._connection.execute(statement)
+            self._connection.execute(statement, parameters)
 
-    def affected(self, statement: Executable) -> int:
+    def affected(self, statement: Executable, parameters: Params = None) -> int:
         """How many rows a data-changing statement changed."""
         self._begin()
         with storage_errors():
-            result = self._connection.execute(statement)
+            result = self._connection.execute(statement, parameters)
             return int(result.rowcount)
 
     def _begin(self) -> None:

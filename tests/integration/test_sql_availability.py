@@ -1,6 +1,7 @@
 """A database that is away is a StorageUnavailableError (503), never a leak of SQL."""
 
 import socket
+import time
 from collections.abc import Iterator
 
 import psycopg
@@ -56,11 +57,26 @@ def _terminate(admin_conninfo: str, pid: int) -> None:
         admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
 
 
+def _one_connection_engine(url: str, ping_idle_seconds: float) -> sa.Engine:
+    options = SqlEngineOptions(pool_size=1, max_overflow=0, ping_idle_seconds=ping_idle_seconds)
+    return build_engine(url, options)
+
+
 @pytest.fixture
 def one_connection_engine(postgres_url: str) -> Iterator[sa.Engine]:
-    engine = build_engine(postgres_url, SqlEngineOptions(pool_size=1, max_overflow=0))
+    engine = _one_connection_engine(postgres_url, ping_idle_seconds=0)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def briefly_idle_engine(postgres_url: str) -> Iterator[sa.Engine]:
+    engine = _one_connection_engine(postgres_url, ping_idle_seconds=IDLE_SECONDS)
+    yield engine
+    engine.dispose()
+
+
+IDLE_SECONDS = 0.2
 
 
 def test_a_pooled_connection_the_server_dropped_is_replaced_unnoticed(
@@ -71,6 +87,34 @@ def test_a_pooled_connection_the_server_dropped_is_replaced_unnoticed(
 
     with SqlUnitOfWork(sut) as uow:
         assert uow.users.get(NOBODY) is None
+
+
+def test_a_connection_dropped_while_idle_past_the_threshold_is_replaced_unnoticed(
+    postgres_admin: str, briefly_idle_engine: sa.Engine
+) -> None:
+    sut = briefly_idle_engine
+    dropped = _backend_pid(sut)
+    _terminate(postgres_admin, dropped)
+    time.sleep(IDLE_SECONDS * 2)
+
+    with SqlUnitOfWork(sut) as uow:
+        assert uow.users.get(NOBODY) is None
+    assert _backend_pid(sut) != dropped
+
+
+def test_a_connection_dropped_within_the_threshold_fails_one_unit_of_work_then_is_replaced(
+    postgres_admin: str, postgres_url: str
+) -> None:
+    sut = _one_connection_engine(postgres_url, ping_idle_seconds=3600)
+    try:
+        _terminate(postgres_admin, _backend_pid(sut))
+
+        with pytest.raises(StorageUnavailableError), SqlUnitOfWork(sut) as uow:
+            uow.users.get(NOBODY)
+        with SqlUnitOfWork(sut) as uow:
+            assert uow.users.get(NOBODY) is None
+    finally:
+        sut.dispose()
 
 
 def test_a_connection_lost_inside_a_unit_of_work_is_storage_unavailable(

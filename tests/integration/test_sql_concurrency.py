@@ -1,5 +1,6 @@
 """Real threads, separate connections, the real use cases over the SQL unit of work."""
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -81,3 +82,39 @@ def test_a_user_first_seen_by_many_requests_at_once_is_recorded_once(engine: sa.
         users = list(pool.map(first_sight, range(16)))
 
     assert len(set(users)) == 1
+
+
+def _waiting_on_a_lock(engine: sa.Engine) -> bool:
+    with engine.connect() as connection:
+        waiting = connection.exec_driver_sql(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return bool(waiting.scalar_one())
+
+
+@pytest.mark.postgres
+def test_a_user_whose_insert_commits_while_another_waits_on_it_is_returned_to_both(
+    postgres_engine: sa.Engine,
+) -> None:
+    truncate(postgres_engine)
+    newcomer = UserId("raced")
+    first = User(newcomer, email="first@x.test", name=None, created_at=T0)
+    with SqlUnitOfWork(postgres_engine) as holder:
+        holder.users.add_if_absent(first)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+
+            def second_sight() -> User:
+                with SqlUnitOfWork(postgres_engine) as uow:
+                    user = uow.users.add_if_absent(
+                        User(newcomer, email="second@x.test", name=None, created_at=T0)
+                    )
+                    uow.commit()
+                    return user
+
+            waiter = pool.submit(second_sight)
+            deadline = time.monotonic() + 10
+            while not _waiting_on_a_lock(postgres_engine) and time.monotonic() < deadline:
+                time.sleep(0.02)
+            holder.commit()
+            assert waiter.result(timeout=10) == first

@@ -69,7 +69,8 @@ def test_postgres_engines_take_pool_and_driver_settings_from_the_options(
     request.addfinalizer(sut.dispose)
     pool = sut.pool
     assert isinstance(pool, sa.QueuePool)
-    assert (pool.size(), pool._max_overflow, pool._timeout, pool._pre_ping) == (3, 2, 1.5, True)
+    # Liveness is checked by ping_when_idle, not by a ping on every checkout.
+    assert (pool.size(), pool._max_overflow, pool._timeout, pool._pre_ping) == (3, 2, 1.5, False)
     with sut.connect() as connection:
         driver_connection = connection.connection.dbapi_connection
         assert getattr(driver_connection, "prepare_threshold") == prepare_threshold  # noqa: B009

@@ -51,9 +51,9 @@ def create_app() -> Starlette:
     secret = os.environ["JWT_SECRET"]
     pool = AsyncConnectionPool(
         os.environ["CEILING_CONNINFO"],
-        min_size=int(os.environ.get("DATABASE_POOL_SIZE", "5")),
-        max_size=int(os.environ.get("DATABASE_POOL_SIZE", "5"))
-        + int(os.environ.get("DATABASE_MAX_OVERFLOW", "5")),
+        min_size=int(os.environ.get("DATABASE_POOL_SIZE", "10")),
+        max_size=int(os.environ.get("DATABASE_POOL_SIZE", "10"))
+        + int(os.environ.get("DATABASE_MAX_OVERFLOW", "0")),
         kwargs={"row_factory": dict_row, "autocommit": True},
         open=False,
     )
