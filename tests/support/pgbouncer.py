@@ -2,7 +2,6 @@
 
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -17,6 +16,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from tests.support.live_service import free_port
 
 STARTUP_DEADLINE_SECONDS = 15
 
@@ -41,7 +42,7 @@ def running_pgbouncer(
     """PgBouncer on a free port in front of the server; clients may use TLS (self-signed)."""
     workdir = Path(tempfile.mkdtemp(prefix="todo-pgbouncer-"))
     try:
-        port = _free_port()
+        port = free_port()
         _write_certificate(workdir)
         (workdir / "userlist.txt").write_text(f'"{user}" ""\n')
         (workdir / "pgbouncer.ini").write_text(
@@ -106,12 +107,6 @@ def _wait_until_answering(
                 text = log.read_text() if log.exists() else "(no log)"
                 raise RuntimeError(f"PgBouncer did not start:\n{text}") from None
             time.sleep(0.1)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _write_certificate(workdir: Path) -> None:

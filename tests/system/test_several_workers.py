@@ -1,7 +1,6 @@
 """`todo serve` with two worker processes behaves as one service."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -17,6 +16,7 @@ import pytest
 
 from adapters.jwt import mint_token
 from tests.conftest import create_database, drop_database, postgres_sqlalchemy_url
+from tests.support.live_service import free_port
 
 pytestmark = pytest.mark.postgres
 
@@ -83,16 +83,10 @@ class Service:
         self.process.wait(timeout=30)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def service(postgres_admin: str) -> Iterator[Service]:
     name = create_database(postgres_admin, "todo_workers")
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DATABASE_URL": postgres_sqlalchemy_url(name),
