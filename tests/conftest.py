@@ -8,12 +8,13 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from tests.support.unavailable import note_skips, unavailable
+
 pytest_plugins = ["tests.sql_fixtures"]
 
 POSTGRES_HOST = os.environ.get("TODO_TEST_POSTGRES_HOST", "127.0.0.1")
 POSTGRES_PORT = int(os.environ.get("TODO_TEST_POSTGRES_PORT", "5432"))
 POSTGRES_USER = os.environ.get("TODO_TEST_POSTGRES_USER", "postgres")
-REQUIRE_POSTGRES = os.environ.get("TODO_REQUIRE_POSTGRES") == "1"
 SKIP_REASON = f"PostgreSQL is not answering at {POSTGRES_HOST}:{POSTGRES_PORT}"
 
 
@@ -32,9 +33,7 @@ def postgres_admin() -> str:
     try:
         psycopg.connect(conninfo, connect_timeout=3).close()
     except psycopg.OperationalError:
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"{SKIP_REASON}, and TODO_REQUIRE_POSTGRES=1 makes that a failure")
-        pytest.skip(SKIP_REASON)
+        unavailable(SKIP_REASON, required_by="TODO_REQUIRE_POSTGRES")
     return conninfo
 
 
@@ -60,11 +59,4 @@ def postgres_database(postgres_admin: str) -> Iterator[str]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    skipped = terminalreporter.stats.get("skipped", [])
-    if any(SKIP_REASON in str(report.longrepr) for report in skipped):
-        terminalreporter.write_line(
-            f"NOTE: the PostgreSQL tests were SKIPPED ({SKIP_REASON}); "
-            "everything else ran. CI runs them.",
-            yellow=True,
-            bold=True,
-        )
+    note_skips(terminalreporter, SKIP_REASON, "the PostgreSQL tests were")

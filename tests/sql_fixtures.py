@@ -13,10 +13,10 @@ from tests.conftest import (
     POSTGRES_HOST,
     POSTGRES_PORT,
     POSTGRES_USER,
-    REQUIRE_POSTGRES,
     postgres_sqlalchemy_url,
 )
 from tests.support.pgbouncer import PgBouncer, pgbouncer_binary, running_pgbouncer
+from tests.support.unavailable import unavailable
 
 PGBOUNCER_MISSING = "pgbouncer is not installed (apt-get install -y pgbouncer)"
 POOLED = SqlEngineOptions(prepare_threshold=None)
@@ -61,9 +61,7 @@ def postgres_engine(postgres_url: str) -> Iterator[sa.Engine]:
 def require_pgbouncer() -> str:
     binary = pgbouncer_binary()
     if binary is None:
-        if REQUIRE_POSTGRES:
-            pytest.fail(f"{PGBOUNCER_MISSING}, and TODO_REQUIRE_POSTGRES=1 makes that a failure")
-        pytest.skip(PGBOUNCER_MISSING)
+        unavailable(PGBOUNCER_MISSING, required_by="TODO_REQUIRE_POSTGRES")
     return binary
 
 

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from tests.support.live_service import run_todo, running_service, service_environment
+from tests.support.unavailable import note_skips, unavailable
 
 CHROMIUM = os.environ.get("TODO_TEST_CHROMIUM", "/usr/bin/chromium")
-REQUIRE_BROWSER = os.environ.get("TODO_REQUIRE_BROWSER") == "1"
 SKIP_REASON = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
@@ -48,9 +48,7 @@ class LiveService:
 def chromium() -> str:
     """The system Chromium's path, or a skip (a failure with TODO_REQUIRE_BROWSER=1)."""
     if shutil.which(CHROMIUM) is None:
-        if REQUIRE_BROWSER:
-            pytest.fail(f"{SKIP_REASON}, and TODO_REQUIRE_BROWSER=1 makes that a failure")
-        pytest.skip(SKIP_REASON)
+        unavailable(SKIP_REASON, required_by="TODO_REQUIRE_BROWSER")
     return CHROMIUM
 
 
@@ -99,11 +97,4 @@ def page(
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    skipped = terminalreporter.stats.get("skipped", [])
-    if any(SKIP_REASON in str(report.longrepr) for report in skipped):
-        terminalreporter.write_line(
-            f"NOTE: the browser test of /docs was SKIPPED ({SKIP_REASON}); "
-            "everything else ran. CI runs it.",
-            yellow=True,
-            bold=True,
-        )
+    note_skips(terminalreporter, SKIP_REASON, "the browser test of /docs was")
