@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from application.errors import IdempotencyConflictError
 from application.idempotency import (
@@ -46,18 +46,17 @@ class CreateTodo:
                 User(actor, email=None, name=None, created_at=now)
             ).require_active()
             if key is not None:
-                original = self._replayed(
-                    uow, IdempotencyRecord.for_todo(key, todo, self._idempotency_ttl)
-                )
+                record = IdempotencyRecord.for_todo(key, todo, self._idempotency_ttl)
+                original = self._replayed(uow, record, now)
                 if original is not None:
                     return original
             uow.todos.add(todo)
             uow.commit()
         return todo
 
-    def _replayed(self, uow: UnitOfWork, record: IdempotencyRecord) -> Todo | None:
+    def _replayed(self, uow: UnitOfWork, record: IdempotencyRecord, now: datetime) -> Todo | None:
         """The todo an earlier use of the key created, or None when this request wins the key."""
-        holder = uow.idempotency.claim(record, self._clock.now())
+        holder = uow.idempotency.claim(record, now)
         if holder == record:
             return None
         if holder.fingerprint != record.fingerprint:
