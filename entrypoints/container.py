@@ -11,16 +11,9 @@ from entrypoints import configuration
 from entrypoints.settings import Settings
 from entrypoints.storage import MemoryStorage, SqlStorage
 
-HTTP_MODULES = [
-    "entrypoints.http.auth",
-    "entrypoints.http.routes.health",
-    "entrypoints.http.routes.todos",
-    "entrypoints.http.routes.users",
-]
-
 
 def _use_case(service: providers.Provider[TodoService], name: str) -> providers.Provider[Any]:
-    # A plain provider, unlike `service.provided.<name>`, can be overridden and wired.
+    # A plain provider, unlike `service.provided.<name>`, can be overridden on its own.
     return providers.Callable(getattr, service, name)
 
 
@@ -34,9 +27,6 @@ class Container(containers.DeclarativeContainer):
     Tests swap parts with `container.<provider>.override(...)` before first use:
     `service` and `authenticate` are singletons built from what is in place then.
     """
-
-    # create_app() wires these; building a container never imports FastAPI.
-    wiring_config = containers.WiringConfiguration(modules=HTTP_MODULES, auto_wire=False)
 
     settings = providers.Dependency(instance_of=Settings)
 

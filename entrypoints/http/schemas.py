@@ -124,19 +124,9 @@ class TodoOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, todo: Todo) -> Self:
-        return cls(
-            id=todo.id,
-            title=todo.title,
-            description=todo.description,
-            priority=todo.priority,
-            due_at=todo.due_at,
-            completed=todo.completed,
-            completed_at=todo.completed_at,
-            created_at=todo.created_at,
-            updated_at=todo.updated_at,
-            version=todo.version,
-        )
+    def of(cls, todo: Todo) -> "TodoOut":
+        # Not validated again: every value comes from a Todo, which validated it.
+        return cls.model_construct(**{name: getattr(todo, name) for name in cls.model_fields})
 
 
 class TodoPageOut(BaseModel):
@@ -152,8 +142,8 @@ class TodoPageOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, page: TodoPage) -> Self:
-        return cls(
+    def of(cls, page: TodoPage) -> "TodoPageOut":
+        return cls.model_construct(
             items=[TodoOut.of(todo) for todo in page.items],
             total=page.total,
             limit=page.limit,

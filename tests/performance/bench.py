@@ -1,30 +1,50 @@
 """`make bench`: the service against its ceiling on the local PostgreSQL, with wrk.
 
-Settings (environment; the defaults are the ones the numbers in docs/performance.md
-come from): BENCH_SECONDS (15), BENCH_ROUNDS (3), BENCH_WARMUP_SECONDS (5),
-BENCH_CONNECTIONS (32), BENCH_THREADS (2), BENCH_WORKERS (cores), BENCH_BIG_ROWS
-(1000000; 0 skips the growth phase), BENCH_POSTGRES (libpq conninfo of the server's
-maintenance database), BENCH_WORKLOADS (comma-separated subset).
+A yardstick that cannot flatter the service:
+
+- The ceiling (ceiling.py) runs on the fastest stack uvicorn offers, `--loop uvloop
+  --http httptools`; the service runs as production does (`todo serve` with WORKERS,
+  LOG_LEVEL=warning, ACCESS_LOG=false) and picks its own loop. Both answer the same
+  information (a todo's ETag, a created todo's Location).
+- Phase "1" (the headline table): one worker each. Phase "cores": one worker per core
+  each, then a keep-alive stall check on both apps (keepalive.py). Each phase starts
+  both apps fresh, warms every workload up, then runs interleaved rounds (per workload:
+  the service, then the ceiling); the tables show medians over the rounds, and a ratio
+  is the median of the per-round ratios.
+- The machine must be quiet. Every wrk run measures the CPU of processes outside the
+  benchmark (machine.py) over the second before it and while it runs; above
+  BENCH_MAX_FOREIGN_CPU the run is INVALID, its workload is marked so in the tables,
+  the report opens with "INVALID: the machine was not quiet" and the exit status is 3.
+- After the phases the table grows to BENCH_BIG_ROWS rows, and list and get are
+  measured again on a fresh one-worker service (against phase 1's figures).
+
+Settings (environment):
+  BENCH_PHASES            "1,cores"  phases to run, in order ("1", "cores", or both)
+  BENCH_WORKERS           cores      workers per app in phase "cores"
+  BENCH_SECONDS           15         length of a measured run
+  BENCH_ROUNDS            3          measured runs per workload and app, per phase
+  BENCH_WARMUP_SECONDS    5          warm-up run per workload and app, per phase (0: none)
+  BENCH_CONNECTIONS       32         wrk connections (kept alive)
+  BENCH_THREADS           2          wrk threads
+  BENCH_MAX_FOREIGN_CPU   0.10       foreign CPU, in cores, above which a run is invalid
+  BENCH_BIG_ROWS          1000000    rows for the growth step (0 skips it)
+  BENCH_WORKLOADS         all        comma-separated subset, e.g. "get,patch"
+  BENCH_POSTGRES          host=127.0.0.1 port=5432 user=postgres  (libpq conninfo)
+Results: bench-results/bench-<time>.txt and .json.
 """
 
 import json
 import os
-import re
 import secrets
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -32,17 +52,51 @@ from psycopg import sql
 
 from adapters.jwt import mint_token
 from tests.performance import seed
+from tests.performance.apps import BIN, ROOT, App, ceiling_command, free_port, service_command
+from tests.performance.keepalive import StallCheck, check_keepalive
+from tests.performance.load import Run, Workload, Wrk
+from tests.performance.machine import MachineState, Ours, machine_state
 
-HERE = Path(__file__).parent
-ROOT = HERE.parent.parent
-BIN = Path(sys.executable).parent
 SMALL_ROWS = 60_000
 MAIN_ROWS = 10_000
+SAMPLED_TODOS = 1_000
 DEEP_AFTER = MAIN_ROWS - 20
+APPS = ("service", "ceiling")
+WORKLOADS = (
+    "list",
+    "list_filtered",
+    "deep_cursor",
+    "get",
+    "create",
+    "toggle",
+    "patch",
+    "no_token",
+)
+GROWTH_WORKLOADS = ("list", "get")
+INVALID_EXIT_STATUS = 3
+
+# The least share of the ceiling's throughput each workload must reach.
+TARGETS = {
+    "list": 0.5,
+    "list_filtered": 0.5,
+    "deep_cursor": 0.5,
+    "get": 0.5,
+    "no_token": 0.5,
+    "create": 0.4,
+    "toggle": 0.4,
+    "patch": 0.4,
+}
+P99_TARGET = 3.0  # service p99 at most this multiple of the ceiling's, in the same round
+DEEP_TARGET = 0.9  # deep cursor page / first page, service
+GROWTH_TARGET = 0.85  # at BENCH_BIG_ROWS rows / at 60,000 rows, service
 
 
 def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
+
+
+def _env_list(name: str, default: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in os.environ.get(name, default).split(",") if item)
 
 
 @dataclass(frozen=True)
@@ -53,85 +107,128 @@ class Config:
     connections: int = _env_int("BENCH_CONNECTIONS", 32)
     threads: int = _env_int("BENCH_THREADS", 2)
     workers: int = _env_int("BENCH_WORKERS", os.cpu_count() or 1)
+    phases: tuple[str, ...] = _env_list("BENCH_PHASES", "1,cores")
+    max_foreign_cpu: float = float(os.environ.get("BENCH_MAX_FOREIGN_CPU", "0.10"))
     big_rows: int = _env_int("BENCH_BIG_ROWS", 1_000_000)
     admin: str = os.environ.get("BENCH_POSTGRES", "host=127.0.0.1 port=5432 user=postgres")
-    only: tuple[str, ...] = tuple(
-        name for name in os.environ.get("BENCH_WORKLOADS", "").split(",") if name
-    )
+    only: tuple[str, ...] = _env_list("BENCH_WORKLOADS", "")
+
+    def workloads(self) -> list[str]:
+        unknown = set(self.only) - set(WORKLOADS)
+        if unknown:
+            raise SystemExit(f"BENCH_WORKLOADS: unknown {sorted(unknown)}; known: {WORKLOADS}")
+        return [name for name in WORKLOADS if not self.only or name in self.only]
 
 
 @dataclass(frozen=True)
-class Workload:
+class Phase:
     name: str
-    paths: list[str]
-    method: str = "GET"
-    body: str = ""
-    token: str = ""
-    expect: int = 200
+    workers: int
+
+    @property
+    def checks_keepalive(self) -> bool:
+        return self.name == "cores"
 
 
-@dataclass
-class Measure:
-    rps: float
-    p50_ms: float
-    p99_ms: float
-    unexpected: int
+def phases(config: Config) -> list[Phase]:
+    workers = {"1": 1, "cores": config.workers}
+    unknown = set(config.phases) - workers.keys()
+    if unknown or not config.phases:
+        raise SystemExit(f"BENCH_PHASES: {','.join(config.phases)!r}; use 1, cores or 1,cores")
+    return [Phase(name, workers[name]) for name in config.phases]
 
 
 @dataclass
 class Results:
-    runs: dict[str, list[Measure]] = field(default_factory=dict)
+    runs: dict[str, list[Run]] = field(default_factory=dict)
+    stalls: dict[str, StallCheck] = field(default_factory=dict)
 
-    def add(self, key: str, measure: Measure) -> None:
-        self.runs.setdefault(key, []).append(measure)
+    def add(self, key: str, run: Run) -> None:
+        self.runs.setdefault(key, []).append(run)
+
+    def has(self, *keys: str) -> bool:
+        return all(key in self.runs for key in keys)
 
     def median(self, key: str, attribute: str = "rps") -> float:
-        return float(statistics.median(getattr(m, attribute) for m in self.runs[key]))
+        return float(statistics.median(getattr(r.measure, attribute) for r in self.runs[key]))
 
     def unexpected(self, key: str) -> int:
-        return sum(m.unexpected for m in self.runs[key])
+        return sum(r.measure.unexpected for r in self.runs[key])
 
-    def ratio(self, numerator: str, denominator: str) -> float:
+    def valid(self, *keys: str) -> bool:
+        return all(r.conditions.valid for key in keys for r in self.runs[key])
+
+    def all_valid(self) -> bool:
+        return self.valid(*self.runs)
+
+    def as_json(self) -> dict[str, list[dict[str, Any]]]:
+        return {
+            key: [{**asdict(run), "valid": run.conditions.valid} for run in runs]
+            for key, runs in self.runs.items()
+        }
+
+    def ratio(self, numerator: str, denominator: str, attribute: str = "rps") -> float:
         """The median of the per-round ratios."""
         pairs = zip(self.runs[numerator], self.runs[denominator], strict=True)
-        return statistics.median(n.rps / d.rps for n, d in pairs)
-
-
-class App:
-    def __init__(self, name: str, port: int, command: list[str], env: dict[str, str]) -> None:
-        self.name, self.port = name, port
-        self.base = f"http://127.0.0.1:{port}"
-        self._process = subprocess.Popen(  # noqa: S603
-            command, env=env, cwd=ROOT, start_new_session=True
+        return statistics.median(
+            _divide(getattr(n.measure, attribute), getattr(d.measure, attribute)) for n, d in pairs
         )
 
-    def wait_ready(self, token: str) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self._process.poll() is not None:
-                raise SystemExit(f"{self.name} exited with {self._process.returncode}")
-            try:
-                self.get("/api/todos?limit=1", token)
-                return
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.3)
-        raise SystemExit(f"{self.name} did not answer within 60 s")
 
-    def get(self, path: str, token: str) -> Any:
-        request = urllib.request.Request(  # noqa: S310
-            self.base + path, headers={"Authorization": f"Bearer {token}"}
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            return json.load(response)
+def _divide(numerator: float, denominator: float) -> float:
+    return numerator / denominator if denominator else float("inf")
 
-    def stop(self) -> None:
-        if self._process.poll() is None:
-            os.killpg(self._process.pid, signal.SIGTERM)
-            try:
-                self._process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self._process.pid, signal.SIGKILL)
-                self._process.wait()
+
+@dataclass
+class Bench:
+    config: Config
+    wrk: Wrk
+    env: dict[str, str]
+    conninfo: str
+    tokens: dict[str, str]
+    ids: list[str]
+    ours: Ours
+    names: list[str]
+    results: Results = field(default_factory=Results)
+    log: list[str] = field(default_factory=list)
+
+    def say(self, line: str) -> None:
+        print(f"bench: {line}", flush=True)
+        self.log.append(line)
+
+
+# Apps ----------------------------------------------------------------------------------
+
+
+def start_app(bench: Bench, name: str, workers: int) -> App:
+    port = free_port()
+    if name == "service":
+        env = {**bench.env, "PORT": str(port), "WORKERS": str(workers)}
+        app = App(name, port, service_command(), env)
+    else:
+        app = App(name, port, ceiling_command(port, workers), bench.env)
+    bench.ours.groups.add(app.group)
+    return app
+
+
+@contextmanager
+def running(bench: Bench, workers: int, names: tuple[str, ...] = APPS) -> Iterator[dict[str, App]]:
+    """The apps, started fresh and ready; stopped on the way out."""
+    apps: dict[str, App] = {}
+    try:
+        for name in names:
+            apps[name] = start_app(bench, name, workers)
+        for app in apps.values():
+            app.wait_ready(bench.tokens["main"])
+        yield apps
+    finally:
+        for app in apps.values():
+            app.stop()
+            # Its group id may go to an unrelated process later.
+            bench.ours.groups.discard(app.group)
+
+
+# Setup ---------------------------------------------------------------------------------
 
 
 def ensure_wrk() -> str:
@@ -164,44 +261,61 @@ def bench_database(admin: str) -> Iterator[str]:
             conn.execute(drop.format(sql.Identifier(name)))
 
 
-def run_wrk(wrk: str, config: Config, app: App, workload: Workload, seconds: int) -> Measure:
-    with tempfile.NamedTemporaryFile("w", suffix=".paths", delete=False) as paths:
-        paths.write("\n".join(workload.paths) + "\n")
-    env = {
-        **os.environ,
-        "BENCH_PATHS": paths.name,
-        "BENCH_METHOD": workload.method,
-        "BENCH_BODY": workload.body,
-        "BENCH_TOKEN": workload.token,
-        "BENCH_EXPECT": str(workload.expect),
-    }
-    command = [
-        wrk,
-        f"-t{config.threads}",
-        f"-c{config.connections}",
-        f"-d{seconds}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(HERE / "workload.lua"),
-        app.base,
-    ]
-    try:
-        output = subprocess.run(  # noqa: S603
-            command, env=env, capture_output=True, text=True, check=True
-        ).stdout
-    finally:
-        os.unlink(paths.name)
-    match = re.search(r"^BENCH_RESULT (.*)$", output, re.MULTILINE)
-    if match is None:
-        raise SystemExit(f"wrk printed no result:\n{output}")
-    raw = json.loads(match.group(1))
-    return Measure(
-        rps=raw["requests"] / (raw["duration_us"] / 1e6),
-        p50_ms=raw["p50_us"] / 1000,
-        p99_ms=raw["p99_us"] / 1000,
-        unexpected=raw["unexpected"] + raw["socket_errors"],
+def app_environment(config: Config, dbname: str, jwt_secret: str) -> dict[str, str]:
+    parts = dict(part.split("=", 1) for part in config.admin.split())
+    url = (
+        f"postgresql+psycopg://{parts.get('user', 'postgres')}@{parts.get('host', '127.0.0.1')}"
+        f":{parts.get('port', '5432')}/{dbname}"
     )
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "JWT_SECRET": jwt_secret,
+        "CURSOR_SECRET": secrets.token_urlsafe(32),
+        "LOG_LEVEL": "warning",
+        "ACCESS_LOG": "false",
+        "CEILING_CONNINFO": f"{config.admin} dbname={dbname}",
+    }
+
+
+def seed_database(conninfo: str) -> list[str]:
+    """The tables at 60,000 todos; returns the ids get, toggle and patch draw from."""
+    started = time.monotonic()
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        seed.seed_users(conn)
+        seed.seed_main_user(conn, MAIN_ROWS)
+        seed.seed_other_users(conn, MAIN_ROWS + 1, SMALL_ROWS)
+        seed.analyze(conn)
+        # Titles without milk: patch renames them, and the filtered list should keep
+        # finding the same todos.
+        ids = [
+            str(row[0])
+            for row in conn.execute(
+                "SELECT id FROM todos WHERE user_id = %s AND title_folded NOT LIKE '%%milk%%' "
+                "ORDER BY random() LIMIT %s",
+                (seed.MAIN_USER, SAMPLED_TODOS),
+            )
+        ]
+    print(f"bench: seeded {SMALL_ROWS} todos in {time.monotonic() - started:.1f} s", flush=True)
+    return ids
+
+
+def prepare(config: Config, wrk_path: str, dbname: str, ours: Ours) -> Bench:
+    jwt_secret = secrets.token_urlsafe(32)
+    env = app_environment(config, dbname, jwt_secret)
+    subprocess.run([str(BIN / "todo"), "migrate"], env=env, check=True, cwd=ROOT)  # noqa: S603
+    conninfo = env["CEILING_CONNINFO"]
+    tokens = {
+        "main": mint_token(jwt_secret, seed.MAIN_USER, ttl_seconds=86_400),
+        "writer": mint_token(jwt_secret, seed.WRITER_USER, ttl_seconds=86_400),
+    }
+    ours.database = dbname
+    ids = seed_database(conninfo)
+    wrk = Wrk(wrk_path, config.threads, config.connections, config.max_foreign_cpu, ours)
+    return Bench(config, wrk, env, conninfo, tokens, ids, ours, config.workloads())
+
+
+# Workloads -----------------------------------------------------------------------------
 
 
 def deep_cursor(app: App, token: str) -> str:
@@ -217,211 +331,363 @@ def deep_cursor(app: App, token: str) -> str:
     return str(cursor)
 
 
-def workloads(app: App, tokens: dict[str, str], ids: list[str]) -> list[Workload]:
-    main = tokens["main"]
-    return [
-        Workload("list", ["/api/todos"], token=main),
-        Workload("list_filtered", ["/api/todos?completed=false&q=milk"], token=main),
-        Workload("deep_cursor", [f"/api/todos?cursor={deep_cursor(app, main)}"], token=main),
-        Workload("get", [f"/api/todos/{i}" for i in ids], token=main),
-        Workload(
+def workloads(bench: Bench, app: App, names: list[str]) -> dict[str, Workload]:
+    main = bench.tokens["main"]
+    todos = [f"/api/todos/{i}" for i in bench.ids]
+    # Factories: the deep cursor is walked only when its workload runs.
+    every: dict[str, Callable[[], Workload]] = {
+        "list": lambda: Workload("list", ["/api/todos"], token=main),
+        "list_filtered": lambda: Workload(
+            "list_filtered", ["/api/todos?completed=false&q=milk"], token=main
+        ),
+        "deep_cursor": lambda: Workload(
+            "deep_cursor", [f"/api/todos?cursor={deep_cursor(app, main)}"], token=main
+        ),
+        "get": lambda: Workload("get", todos, token=main),
+        "create": lambda: Workload(
             "create",
             ["/api/todos"],
             method="POST",
             body='{"title": "Benchmark todo", "priority": "high"}',
-            token=tokens["writer"],
+            token=bench.tokens["writer"],
             expect=201,
         ),
-        Workload("toggle", [f"/api/todos/{i}/toggle-complete" for i in ids], "POST", token=main),
-        Workload("no_token", ["/api/todos"], expect=401),
-    ]
-
-
-def main() -> int:  # noqa: PLR0912 - one script, top to bottom
-    config = Config()
-    wrk = ensure_wrk()
-    jwt_secret = secrets.token_urlsafe(32)
-    tokens = {
-        "main": mint_token(jwt_secret, seed.MAIN_USER, ttl_seconds=86_400),
-        "writer": mint_token(jwt_secret, seed.WRITER_USER, ttl_seconds=86_400),
+        "toggle": lambda: Workload(
+            "toggle", [f"{path}/toggle-complete" for path in todos], "POST", token=main
+        ),
+        "patch": lambda: Workload("patch", todos, "PATCH", token=main, mode="patch"),
+        "no_token": lambda: Workload("no_token", ["/api/todos"], expect=401),
     }
-    print(f"bench: {config}", flush=True)
-    with bench_database(config.admin) as dbname:
-        conninfo = f"{config.admin} dbname={dbname}"
-        match = dict(part.split("=", 1) for part in config.admin.split())
-        url = (
-            f"postgresql+psycopg://{match.get('user', 'postgres')}@{match.get('host', '127.0.0.1')}"
-            f":{match.get('port', '5432')}/{dbname}"
+    return {name: every[name]() for name in names}
+
+
+def read_versions(conn: psycopg.Connection[Any], ids: list[str]) -> dict[str, int]:
+    rows = conn.execute("SELECT id::text, version FROM todos WHERE id = ANY(%s::uuid[])", (ids,))
+    return {str(todo_id): int(version) for todo_id, version in rows}
+
+
+def settled_versions(conninfo: str, ids: list[str]) -> dict[str, int]:
+    """The todos' versions once writes have stopped landing.
+
+    wrk stops sending at its deadline, but an app may still be finishing the requests it
+    had received; a version read before they land would be stale, and wrk's If-Match 412.
+    """
+    deadline = time.monotonic() + 15
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        previous = read_versions(conn, ids)
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            current = read_versions(conn, ids)
+            if current == previous:
+                return current
+            previous = current
+    raise SystemExit("the todos' versions were still changing 15 s after wrk had stopped")
+
+
+def request_lines(bench: Bench, workload: Workload) -> list[str]:
+    if workload.mode != "patch":
+        return workload.paths
+    # Read before every patch run: toggle, patch and the other app's runs move versions.
+    versions = settled_versions(bench.conninfo, bench.ids)
+    return [f"/api/todos/{todo_id} {versions[todo_id]}" for todo_id in bench.ids]
+
+
+def delete_created(bench: Bench) -> None:
+    """Keeps the table at 60,000 rows: the writer's todos go after each create pair."""
+    with psycopg.connect(bench.conninfo, autocommit=True) as conn:
+        conn.execute("DELETE FROM todos WHERE user_id = %s", (seed.WRITER_USER,))
+
+
+# wrk -----------------------------------------------------------------------------------
+
+
+def run_wrk(bench: Bench, app: App, workload: Workload, seconds: int) -> Run:
+    return bench.wrk.run(app.base, workload, request_lines(bench, workload), seconds)
+
+
+def run_line(label: str, app_name: str, workload: str, run: Run) -> str:
+    measure = run.measure
+    return (
+        f"{label} {app_name:8} {workload:14} {measure.rps:8.0f} req/s  "
+        f"p50 {measure.p50_ms:7.1f} ms  p99 {measure.p99_ms:7.1f} ms  "
+        f"unexpected {measure.unexpected}  {run.conditions.describe()}"
+    )
+
+
+# Phases --------------------------------------------------------------------------------
+
+
+def run_round(
+    bench: Bench,
+    phase: Phase,
+    round_number: int,
+    apps: dict[str, App],
+    plans: dict[str, dict[str, Workload]],
+) -> None:
+    """Every workload once on each app, the service first; warm-ups in the first round."""
+    config = bench.config
+    for name in bench.names:
+        for app_name, app in apps.items():
+            workload = plans[app_name][name]
+            if round_number == 1 and config.warmup:
+                run_wrk(bench, app, workload, config.warmup)
+            run = run_wrk(bench, app, workload, config.seconds)
+            bench.results.add(f"{phase.name}:{app_name}:{name}", run)
+            label = f"phase {phase.name:5} round {round_number}"
+            bench.say(run_line(label, app_name, name, run))
+        if name == "create":
+            delete_created(bench)
+
+
+def run_phase(bench: Bench, phase: Phase) -> None:
+    bench.say(f"phase {phase.name}: {phase.workers} worker(s) per app, both started fresh")
+    with running(bench, phase.workers) as apps:
+        plans = {name: workloads(bench, app, bench.names) for name, app in apps.items()}
+        for round_number in range(1, bench.config.rounds + 1):
+            run_round(bench, phase, round_number, apps, plans)
+        if phase.checks_keepalive:
+            for name, app in apps.items():
+                check = check_keepalive(app.port)
+                bench.results.stalls[f"{phase.name}:{name}"] = check
+                bench.say(
+                    f"phase {phase.name:5} keep-alive stall check, {name}: {check.describe()}"
+                )
+
+
+def run_growth(bench: Bench) -> list[str]:
+    """list and get at BENCH_BIG_ROWS rows, on a fresh one-worker service."""
+    config = bench.config
+    measured = [name for name in GROWTH_WORKLOADS if name in bench.names]
+    if config.big_rows <= SMALL_ROWS or not measured:
+        return []
+    if "1" not in config.phases:
+        bench.say("growth skipped: it compares with phase 1's one-worker figures")
+        return []
+    started = time.monotonic()
+    with psycopg.connect(bench.conninfo, autocommit=True) as conn:
+        seed.grow(conn, SMALL_ROWS + 1, config.big_rows)
+    bench.say(f"grew the table to {config.big_rows} todos in {time.monotonic() - started:.1f} s")
+    with running(bench, 1, ("service",)) as apps:
+        service = apps["service"]
+        plans = workloads(bench, service, measured)
+        if config.warmup:
+            # The same warm cache the 60,000-row figures were measured on.
+            for workload in plans.values():
+                run_wrk(bench, service, workload, config.warmup)
+        for round_number in range(1, config.rounds + 1):
+            for name, workload in plans.items():
+                run = run_wrk(bench, service, workload, config.seconds)
+                bench.results.add(f"growth:service:{name}", run)
+                label = f"growth {config.big_rows} rows round {round_number}"
+                bench.say(run_line(label, "service", name, run))
+    return measured
+
+
+# Report --------------------------------------------------------------------------------
+
+COLUMNS = (
+    f"{'workload':14} {'service/s':>9} {'ceiling/s':>9} {'ratio':>6} {'target':>6} "
+    f"{'p50 ms':>7} {'p99 ms':>7} {'ceil p50':>8} {'ceil p99':>8} {'p99 x':>6} "
+    f"{'unexp':>5} {'ceil unexp':>10}"
+)
+INVALID_MARK = "INVALID (foreign load)"
+
+
+def verdict(valid: bool, misses: list[str]) -> str:
+    """The note at the end of a figure's line: invalid, below which targets, or nothing."""
+    notes = [] if valid else [INVALID_MARK]
+    if misses:
+        notes.append(f"<- below target ({', '.join(misses)})")
+    return ("  " + "; ".join(notes)) if notes else ""
+
+
+@dataclass(frozen=True)
+class Row:
+    workload: str
+    service_rps: float
+    ceiling_rps: float
+    ratio: float  # median of the per-round service/ceiling req/s
+    target: float
+    p50_ms: float
+    p99_ms: float
+    ceiling_p50_ms: float
+    ceiling_p99_ms: float
+    p99_ratio: float  # median of the per-round service/ceiling p99
+    unexpected: int
+    ceiling_unexpected: int
+    valid: bool
+
+    def misses(self) -> list[str]:
+        checks = {
+            "rps": self.ratio < self.target,
+            "p99": self.p99_ratio > P99_TARGET,
+            "unexpected": self.unexpected > 0,
+            "ceiling unexpected": self.ceiling_unexpected > 0,
+        }
+        return [name for name, missed in checks.items() if missed]
+
+    def line(self) -> str:
+        return (
+            f"{self.workload:14} {self.service_rps:9.0f} {self.ceiling_rps:9.0f} "
+            f"{self.ratio:6.2f} {self.target:6.2f} {self.p50_ms:7.1f} {self.p99_ms:7.1f} "
+            f"{self.ceiling_p50_ms:8.1f} {self.ceiling_p99_ms:8.1f} {self.p99_ratio:6.2f} "
+            f"{self.unexpected:5d} {self.ceiling_unexpected:10d}"
+            + verdict(self.valid, self.misses())
         )
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "JWT_SECRET": jwt_secret,
-            "CURSOR_SECRET": secrets.token_urlsafe(32),
-            "LOG_LEVEL": "warning",
-            "ACCESS_LOG": "false",
-            "WORKERS": str(config.workers),
-            "CEILING_CONNINFO": conninfo,
-        }
-        subprocess.run([str(BIN / "todo"), "migrate"], env=env, check=True, cwd=ROOT)  # noqa: S603
-        started = time.monotonic()
-        with psycopg.connect(conninfo, autocommit=True) as conn:
-            seed.seed_users(conn)
-            seed.seed_main_user(conn, MAIN_ROWS)
-            seed.seed_other_users(conn, MAIN_ROWS + 1, SMALL_ROWS)
-            seed.analyze(conn)
-            ids = [
-                str(row[0])
-                for row in conn.execute(
-                    "SELECT id FROM todos WHERE user_id = %s ORDER BY random() LIMIT 1000",
-                    (seed.MAIN_USER,),
-                )
-            ]
-        print(f"bench: seeded {SMALL_ROWS} todos in {time.monotonic() - started:.1f} s", flush=True)
 
-        apps = {
-            "service": App(
-                "service", 18_001, [str(BIN / "todo"), "serve"], {**env, "PORT": "18001"}
-            ),
-            "ceiling": App(
-                "ceiling",
-                18_002,
-                [
-                    str(BIN / "uvicorn"),
-                    "--factory",
-                    "tests.performance.ceiling:create_app",
-                    "--port=18002",
-                    f"--workers={config.workers}",
-                    "--log-level=warning",
-                    "--no-access-log",
-                ],
-                env,
-            ),
-        }
-        results = Results()
-        try:
-            for app in apps.values():
-                app.wait_ready(tokens["main"])
-            plans = {name: workloads(app, tokens, ids) for name, app in apps.items()}
-            names = [w.name for w in plans["service"] if not config.only or w.name in config.only]
-            for round_number in range(1, config.rounds + 1):
-                for index, workload in enumerate(plans["service"]):
-                    if workload.name not in names:
-                        continue
-                    for app_name, app in apps.items():
-                        plan = plans[app_name][index]
-                        if round_number == 1 and config.warmup:
-                            run_wrk(wrk, config, app, plan, config.warmup)
-                        measure = run_wrk(wrk, config, app, plan, config.seconds)
-                        results.add(f"{app_name}:{plan.name}", measure)
-                        print(
-                            f"bench: round {round_number} {app_name:8} {plan.name:14} "
-                            f"{measure.rps:8.0f} req/s  p50 {measure.p50_ms:6.1f} ms  "
-                            f"p99 {measure.p99_ms:6.1f} ms  unexpected {measure.unexpected}",
-                            flush=True,
-                        )
-                    if workload.name == "create":
-                        with psycopg.connect(conninfo, autocommit=True) as conn:
-                            conn.execute(
-                                "DELETE FROM todos WHERE user_id = %s", (seed.WRITER_USER,)
-                            )
-            growth: list[str] = []
-            if config.big_rows > SMALL_ROWS:
-                started = time.monotonic()
-                with psycopg.connect(conninfo, autocommit=True) as conn:
-                    seed.grow(conn, SMALL_ROWS + 1, config.big_rows)
-                print(
-                    f"bench: grew the table to {config.big_rows} todos in "
-                    f"{time.monotonic() - started:.1f} s",
-                    flush=True,
-                )
-                growth = [n for n in ("list", "get") if n in names]
-                for workload in plans["service"]:
-                    if workload.name in growth and config.warmup:
-                        # The same warm cache the 60,000-row figures were measured on.
-                        run_wrk(wrk, config, apps["service"], workload, config.warmup)
-                for round_number in range(1, config.rounds + 1):
-                    for workload in plans["service"]:
-                        if workload.name not in growth:
-                            continue
-                        measure = run_wrk(wrk, config, apps["service"], workload, config.seconds)
-                        results.add(f"big:{workload.name}", measure)
-                        print(
-                            f"bench: round {round_number} service  {workload.name:14} "
-                            f"{measure.rps:8.0f} req/s at {config.big_rows} rows",
-                            flush=True,
-                        )
-        finally:
-            for app in apps.values():
-                app.stop()
-    report(config, results, names, growth)
-    return 0
+    def as_json(self) -> dict[str, Any]:
+        return {**asdict(self), "below_target": self.misses()}
 
 
-TARGETS = {
-    "list": 0.4,
-    "list_filtered": 0.4,
-    "deep_cursor": 0.4,
-    "get": 0.5,
-    "create": 0.5,
-    "toggle": 0.5,
-    "no_token": 0.5,
-}
+def row(results: Results, phase: Phase, name: str) -> Row:
+    service, ceiling = f"{phase.name}:service:{name}", f"{phase.name}:ceiling:{name}"
+    return Row(
+        workload=name,
+        service_rps=results.median(service),
+        ceiling_rps=results.median(ceiling),
+        ratio=results.ratio(service, ceiling),
+        target=TARGETS[name],
+        p50_ms=results.median(service, "p50_ms"),
+        p99_ms=results.median(service, "p99_ms"),
+        ceiling_p50_ms=results.median(ceiling, "p50_ms"),
+        ceiling_p99_ms=results.median(ceiling, "p99_ms"),
+        p99_ratio=results.ratio(service, ceiling, "p99_ms"),
+        unexpected=results.unexpected(service),
+        ceiling_unexpected=results.unexpected(ceiling),
+        valid=results.valid(service, ceiling),
+    )
 
 
-def report(config: Config, results: Results, names: list[str], growth: list[str]) -> None:
+def deep_page_section(results: Results, phase: Phase) -> tuple[list[str], dict[str, Any]]:
+    deep, first = f"{phase.name}:service:deep_cursor", f"{phase.name}:service:list"
+    if not results.has(deep, first):
+        return [], {}
+    ratio, valid = results.ratio(deep, first), results.valid(deep, first)
+    misses = ["deep/first"] if ratio < DEEP_TARGET else []
+    line = f"deep cursor page / first page (service): {ratio:.2f}  (target {DEEP_TARGET:.2f})"
+    return [line + verdict(valid, misses)], {"ratio": ratio, "target": DEEP_TARGET, "valid": valid}
+
+
+def keepalive_section(results: Results, phase: Phase) -> tuple[list[str], dict[str, Any]]:
+    checks = {app: results.stalls.get(f"{phase.name}:{app}") for app in APPS}
+    found = {app: check for app, check in checks.items() if check is not None}
+    if not found:
+        return [], {}
+    lines = ["keep-alive stall check (one reused HTTP/1.1 connection, sequential GET /healthz):"]
+    lines += [f"  {app:8} {check.describe()}" for app, check in found.items()]
+    return lines, {app: check.as_json() for app, check in found.items()}
+
+
+def phase_section(bench: Bench, phase: Phase) -> tuple[list[str], dict[str, Any]]:
+    config, results = bench.config, bench.results
+    rows = [row(results, phase, name) for name in bench.names]
+    deep_lines, deep = deep_page_section(results, phase)
+    keepalive_lines, keepalive = keepalive_section(results, phase)
     lines = [
-        f"todo service vs ceiling - {config.workers} workers, {config.connections} connections, "
+        f"todo service vs ceiling - phase {phase.name}: {phase.workers} worker(s) each, "
+        f"{config.connections} keep-alive connections (wrk, {config.threads} threads), "
         f"{config.rounds} x {config.seconds} s, medians",
+        f"ratio: service/ceiling req/s, median of per-round ratios (at least `target`); "
+        f"p99 x: service p99 / ceiling p99, per round (at most {P99_TARGET:.1f})",
         "",
-        f"{'workload':14} {'service/s':>10} {'ceiling/s':>10} {'ratio':>6} {'target':>6} "
-        f"{'p50 ms':>7} {'p99 ms':>7} {'unexp':>6}  {'ceil p50':>8} {'ceil p99':>8}",
+        COLUMNS,
+        *(r.line() for r in rows),
     ]
-    summary: dict[str, Any] = {"config": config.__dict__, "workloads": {}, "growth": {}}
-    for name in names:
-        service, ceiling = f"service:{name}", f"ceiling:{name}"
-        ratio = results.ratio(service, ceiling)
-        row = {
-            "service_rps": results.median(service),
-            "ceiling_rps": results.median(ceiling),
-            "ratio": ratio,
-            "target": TARGETS[name],
-            "met": ratio >= TARGETS[name] and results.unexpected(service) == 0,
-            "p50_ms": results.median(service, "p50_ms"),
-            "p99_ms": results.median(service, "p99_ms"),
-            "unexpected": results.unexpected(service),
-            "ceiling_p50_ms": results.median(ceiling, "p50_ms"),
-            "ceiling_p99_ms": results.median(ceiling, "p99_ms"),
-            "ceiling_unexpected": results.unexpected(ceiling),
-        }
-        summary["workloads"][name] = row
-        lines.append(
-            f"{name:14} {row['service_rps']:10.0f} {row['ceiling_rps']:10.0f} {ratio:6.2f} "
-            f"{row['target']:6.2f} {row['p50_ms']:7.1f} {row['p99_ms']:7.1f} "
-            f"{row['unexpected']:6d}  {row['ceiling_p50_ms']:8.1f} {row['ceiling_p99_ms']:8.1f}"
-            + ("" if row["met"] else "  <- below target")
-        )
-    lines.append("")
-    if "deep_cursor" in names and "list" in names:
-        deep = results.ratio("service:deep_cursor", "service:list")
-        summary["deep_vs_first_page"] = deep
-        lines.append(f"deep cursor page / first page (service): {deep:.2f}  (target 0.90)")
+    if deep_lines or keepalive_lines:
+        lines += ["", *deep_lines, *keepalive_lines]
+    summary = {
+        "workers": phase.workers,
+        "workloads": {r.workload: r.as_json() for r in rows},
+        "deep_vs_first_page": deep,
+        "keepalive": keepalive,
+    }
+    return lines, summary
+
+
+def growth_section(bench: Bench, growth: list[str]) -> tuple[list[str], dict[str, Any]]:
+    results, rows = bench.results, bench.config.big_rows
+    lines, summary = [], {}
     for name in growth:
-        ratio = results.ratio(f"big:{name}", f"service:{name}")
-        summary["growth"][name] = {"big_rps": results.median(f"big:{name}"), "ratio": ratio}
+        big, small = f"growth:service:{name}", f"1:service:{name}"
+        ratio, valid = results.ratio(big, small), results.valid(big, small)
+        misses = ["growth"] if ratio < GROWTH_TARGET else []
         lines.append(
-            f"{name} at {config.big_rows} rows / at {SMALL_ROWS} rows (service): "
-            f"{ratio:.2f}  ({results.median(f'big:{name}'):.0f} req/s; target 0.85)"
+            f"{name} at {rows} rows / at {SMALL_ROWS} rows (service, 1 worker): {ratio:.2f}  "
+            f"({results.median(big):.0f} req/s; target {GROWTH_TARGET:.2f})"
+            + verdict(valid, misses)
         )
-    text = "\n".join(lines)
+        summary[name] = {"big_rps": results.median(big), "ratio": ratio, "valid": valid}
+    return lines, summary
+
+
+def invalid_banner(bench: Bench) -> list[str]:
+    runs = [run for runs in bench.results.runs.values() for run in runs]
+    invalid = sum(not run.conditions.valid for run in runs)
+    if not invalid:
+        return []
+    return [
+        f"INVALID: the machine was not quiet (foreign CPU above "
+        f"{bench.config.max_foreign_cpu:.2f} cores in {invalid} of {len(runs)} runs); "
+        "these figures are not a result.",
+        "",
+    ]
+
+
+def report(bench: Bench, machine: MachineState, stages: list[Phase], growth: list[str]) -> bool:
+    """Prints the tables, writes the results files; False when the figures are invalid."""
+    lines = [*invalid_banner(bench), machine.describe(), ""]
+    summary: dict[str, Any] = {
+        "valid": bench.results.all_valid(),
+        "config": asdict(bench.config),
+        "machine": machine.as_json(),
+        "targets": {
+            "rps_ratio": TARGETS,
+            "p99_ratio_at_most": P99_TARGET,
+            "deep_vs_first_page": DEEP_TARGET,
+            "growth": GROWTH_TARGET,
+        },
+        "phases": {},
+    }
+    for phase in stages:
+        phase_lines, summary["phases"][phase.name] = phase_section(bench, phase)
+        lines += [*phase_lines, ""]
+    growth_lines, summary["growth"] = growth_section(bench, growth)
+    lines += growth_lines
+    text = "\n".join(lines).rstrip()
     print("\n" + text)
+    summary["runs"] = bench.results.as_json()
+    summary["log"] = bench.log
+    write_results(text + "\n\nper-run log:\n" + "\n".join(bench.log), summary)
+    return bool(summary["valid"])
+
+
+def write_results(text: str, summary: dict[str, Any]) -> None:
     out = ROOT / "bench-results"
     out.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (out / f"bench-{stamp}.txt").write_text(text + "\n")
-    summary["runs"] = {k: [m.__dict__ for m in v] for k, v in results.runs.items()}
     (out / f"bench-{stamp}.json").write_text(json.dumps(summary, indent=2) + "\n")
     print(f"\nresults: bench-results/bench-{stamp}.txt (and .json)")
+
+
+def main() -> int:
+    config = Config()
+    stages = phases(config)
+    config.workloads()  # refuse a misspelt BENCH_WORKLOADS before any work
+    wrk_path = ensure_wrk()
+    ours = Ours()
+    machine = machine_state(ours)
+    print(f"bench: {config}", flush=True)
+    print(f"bench: {machine.describe()}", flush=True)
+    with bench_database(config.admin) as dbname:
+        bench = prepare(config, wrk_path, dbname, ours)
+        for phase in stages:
+            run_phase(bench, phase)
+        growth = run_growth(bench)
+    if report(bench, machine, stages, growth):
+        return 0
+    print("INVALID: the machine was not quiet; do not report these figures.", file=sys.stderr)
+    return INVALID_EXIT_STATUS
 
 
 if __name__ == "__main__":

@@ -1,12 +1,12 @@
 from typing import Annotated
 
-from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from application import StorageUnavailableError
 from entrypoints.container import Container
 from entrypoints.http.errors import documented
 from entrypoints.http.examples import answers
+from entrypoints.http.provided import provided
 from entrypoints.http.schemas import Status
 from entrypoints.storage import Storage
 
@@ -30,8 +30,7 @@ async def healthz() -> Status:
     description="200 when the database answers, 503 (with `Retry-After`) while it does not.",
     responses={**answers(200, {"status": "ready"}), **documented(503)},
 )
-@inject
-def readyz(storage: Annotated[Storage, Depends(Provide[Container.storage])]) -> Status:
+def readyz(storage: Annotated[Storage, provided(Container.storage)]) -> Status:
     if not storage.is_reachable():
         raise StorageUnavailableError
     return Status(status="ready")

@@ -2,8 +2,7 @@ from inspect import cleandoc
 from typing import Annotated
 from uuid import UUID
 
-from dependency_injector.wiring import Provide, inject
-from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response, status
+from fastapi import APIRouter, Body, Header, Path, Query, Response, status
 
 from application.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Sort
 from application.use_cases import (
@@ -17,9 +16,11 @@ from application.use_cases import (
 )
 from domain import Priority, Todo
 from entrypoints.container import Container
-from entrypoints.http.auth import AuthenticatedUser
+from entrypoints.http.auth import AuthenticatedCaller
 from entrypoints.http.errors import documented
 from entrypoints.http.examples import PAGE_EXAMPLE, answers
+from entrypoints.http.provided import provided
+from entrypoints.http.responses import json_response
 from entrypoints.http.schemas import (
     OPENAPI_NULL,
     TODO_EXAMPLE,
@@ -74,9 +75,10 @@ def _expected_version(if_match: str | None) -> int | None:
     return int(if_match.strip().removeprefix("W/").strip('"'))
 
 
-def _todo_response(response: Response, todo: Todo) -> TodoOut:
-    response.headers["ETag"] = f'"{todo.version}"'
-    return TodoOut.of(todo)
+def _todo_response(
+    todo: Todo, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return json_response(TodoOut.of(todo), status, {**(headers or {}), "ETag": f'"{todo.version}"'})
 
 
 _CREATE_EXAMPLES = {
@@ -101,15 +103,15 @@ _PATCH_EXAMPLES = {
 
 @router.get(
     "",
+    response_model=TodoPageOut,
     summary="List my todos",
     description=cleandoc(ListTodos.__doc__ or "") + "\n\nUnknown query parameters are ignored.",
     responses={**answers(200, PAGE_EXAMPLE), **documented(*_AUTH, 422)},
 )
-@inject
-def list_todos(
+async def list_todos(
     *,
-    user: AuthenticatedUser,
-    list_todos: Annotated[ListTodos, Depends(Provide[Container.list_todos])],
+    caller: AuthenticatedCaller,
+    list_todos: Annotated[ListTodos, provided(Container.list_todos)],
     completed: Annotated[
         bool | None, Query(description="Only done (true) or open (false) todos.")
     ] = None,
@@ -139,7 +141,7 @@ def list_todos(
         str | None,
         Query(description="`next_cursor` of the previous page; not with a non-zero offset."),
     ] = None,
-) -> TodoPageOut:
+) -> Response:
     request = ListTodosRequest(
         completed=completed,
         priority=priority,
@@ -151,67 +153,65 @@ def list_todos(
         offset=offset,
         cursor=cursor,
     )
-    return TodoPageOut.of(list_todos(user.id, request))
+    return json_response(TodoPageOut.of(await caller.act(list_todos, request)))
 
 
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
+    response_model=TodoOut,
     summary="Create a todo",
     description=cleandoc(CreateTodo.__doc__ or ""),
     response_description="The created todo; `Location` names it and `ETag` is its version.",
     responses={**answers(201, TODO_EXAMPLE), **documented(*_WRITE, 409)},
 )
-@inject
-def create_todo(
+async def create_todo(
     *,
     body: Annotated[TodoCreate, Body(openapi_examples=_CREATE_EXAMPLES)],
-    user: AuthenticatedUser,
-    response: Response,
-    create_todo: Annotated[CreateTodo, Depends(Provide[Container.create_todo])],
+    caller: AuthenticatedCaller,
+    create_todo: Annotated[CreateTodo, provided(Container.create_todo)],
     idempotency_key: IdempotencyKey = None,
-) -> TodoOut:
-    todo = create_todo(user.id, body.to_domain(), idempotency_key)
-    response.headers["Location"] = f"{router.prefix}/{todo.id}"
-    return _todo_response(response, todo)
+) -> Response:
+    todo = await caller.act(create_todo, body.to_domain(), idempotency_key)
+    return _todo_response(todo, 201, {"Location": f"{router.prefix}/{todo.id}"})
 
 
 @router.get(
     "/{todo_id}",
+    response_model=TodoOut,
     summary="Get a todo",
     description=cleandoc(GetTodo.__doc__ or ""),
     response_description='The todo, with `ETag: "<version>"`.',
     responses={**answers(200, TODO_EXAMPLE), **documented(*_AUTH, 404, 422)},
 )
-@inject
-def get_todo(
+async def get_todo(
     todo_id: TodoIdPath,
-    user: AuthenticatedUser,
-    response: Response,
-    get_todo: Annotated[GetTodo, Depends(Provide[Container.get_todo])],
-) -> TodoOut:
-    return _todo_response(response, get_todo(user.id, todo_id))
+    caller: AuthenticatedCaller,
+    get_todo: Annotated[GetTodo, provided(Container.get_todo)],
+) -> Response:
+    return _todo_response(await caller.act(get_todo, todo_id))
 
 
 @router.patch(
     "/{todo_id}",
+    response_model=TodoOut,
     summary="Change a todo",
     description=cleandoc(UpdateTodo.__doc__ or ""),
     response_description="The todo after the change, with its new `ETag`.",
     responses={**answers(200, TODO_EXAMPLE), **documented(*_WRITE, 404, 409, 412)},
 )
-@inject
-def update_todo(
+async def update_todo(
     *,
     todo_id: TodoIdPath,
     body: Annotated[TodoPatch, Body(openapi_examples=_PATCH_EXAMPLES)],
-    user: AuthenticatedUser,
-    response: Response,
-    update_todo: Annotated[UpdateTodo, Depends(Provide[Container.update_todo])],
+    caller: AuthenticatedCaller,
+    update_todo: Annotated[UpdateTodo, provided(Container.update_todo)],
     if_match: IfMatch = None,
-) -> TodoOut:
-    todo = update_todo(user.id, todo_id, body.to_domain(), _expected_version(if_match))
-    return _todo_response(response, todo)
+) -> Response:
+    changes = body.to_domain()
+    return _todo_response(
+        await caller.act(update_todo, todo_id, changes, _expected_version(if_match))
+    )
 
 
 @router.delete(
@@ -222,28 +222,26 @@ def update_todo(
     response_description="Deleted; no body.",
     responses=documented(*_AUTH, 404, 409, 412, 422),
 )
-@inject
-def delete_todo(
+async def delete_todo(
     todo_id: TodoIdPath,
-    user: AuthenticatedUser,
-    delete_todo: Annotated[DeleteTodo, Depends(Provide[Container.delete_todo])],
+    caller: AuthenticatedCaller,
+    delete_todo: Annotated[DeleteTodo, provided(Container.delete_todo)],
     if_match: IfMatch = None,
 ) -> None:
-    delete_todo(user.id, todo_id, _expected_version(if_match))
+    await caller.act(delete_todo, todo_id, _expected_version(if_match))
 
 
 @router.post(
     "/{todo_id}/toggle-complete",
+    response_model=TodoOut,
     summary="Flip whether a todo is done",
     description=cleandoc(ToggleTodo.__doc__ or ""),
     response_description="The todo after the flip, with its new `ETag`.",
     responses={**answers(200, TODO_EXAMPLE), **documented(*_AUTH, 404, 409, 422)},
 )
-@inject
-def toggle_todo(
+async def toggle_todo(
     todo_id: TodoIdPath,
-    user: AuthenticatedUser,
-    response: Response,
-    toggle_todo: Annotated[ToggleTodo, Depends(Provide[Container.toggle_todo])],
-) -> TodoOut:
-    return _todo_response(response, toggle_todo(user.id, todo_id))
+    caller: AuthenticatedCaller,
+    toggle_todo: Annotated[ToggleTodo, provided(Container.toggle_todo)],
+) -> Response:
+    return _todo_response(await caller.act(toggle_todo, todo_id))

@@ -1,8 +1,9 @@
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
-from entrypoints.http.auth import AuthenticatedUser
+from entrypoints.http.auth import AuthenticatedCaller
 from entrypoints.http.errors import documented
 from entrypoints.http.examples import USER_EXAMPLE, answers
+from entrypoints.http.responses import json_response
 from entrypoints.http.schemas import UserOut
 
 router = APIRouter(prefix="/api/users", tags=["users"])
@@ -10,6 +11,7 @@ router = APIRouter(prefix="/api/users", tags=["users"])
 
 @router.get(
     "/me",
+    response_model=UserOut,
     summary="Who am I",
     description=(
         "The caller's user record. A user is recorded on first sight of their token "
@@ -18,5 +20,5 @@ router = APIRouter(prefix="/api/users", tags=["users"])
     ),
     responses={**answers(200, USER_EXAMPLE), **documented(401, 403, 503)},
 )
-def current_user(user: AuthenticatedUser) -> UserOut:
-    return UserOut.of(user)
+async def current_user(caller: AuthenticatedCaller) -> Response:
+    return json_response(UserOut.of(await caller.user()))
