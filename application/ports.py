@@ -106,14 +106,19 @@ UnitOfWorkFactory = Callable[[], UnitOfWork]
 
 @dataclass(frozen=True, slots=True)
 class VerifiedClaims:
-    """What a verified token says about its bearer."""
+    """What a verified token says about its bearer, and until when (its `exp`)."""
 
     subject: str
     email: str | None = None
     name: str | None = None
+    expires_at: datetime | None = None
 
 
 class TokenVerifier(Protocol):
+    may_block: bool
+    """Whether `verify` may wait on the network (fetching keys), so that a caller on
+    an event loop knows to run it in a worker thread."""
+
     def verify(self, token: str) -> VerifiedClaims:
         """Claims of a valid token.
 

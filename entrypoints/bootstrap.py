@@ -7,9 +7,14 @@ from entrypoints.container import Container
 from entrypoints.settings import Settings, derived_cursor_secret
 
 
-def build_container(settings: Settings) -> Container:
-    """The composition root; fails fast (ConfigurationError) on an unusable database."""
+def build_container(settings: Settings, *, on_event_loop: bool = False) -> Container:
+    """The composition root; fails fast (ConfigurationError) on an unusable database.
+
+    `on_event_loop`: the service will be called from an event loop (the HTTP app),
+    through `Storage.call`, rather than from plain threads.
+    """
     container = Container(settings=settings)
+    container.on_event_loop.override(providers.Object(on_event_loop))
     container.storage()
     return container
 

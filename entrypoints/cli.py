@@ -25,7 +25,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     from entrypoints.http.asgi import APP_FACTORY  # noqa: PLC0415
 
     configure_logging(settings.log_level, access_log=settings.access_log)
-    container = build_container(settings)
+    container = build_container(settings, on_event_loop=True)
     require_serving_configuration(container)
     # Logging is ours, in this process and (log_config) in every worker: uvicorn's
     # access log would write raw paths and queries, and its log_level would reopen

@@ -6,7 +6,7 @@ from dependency_injector import containers, providers
 from adapters.jwt import PyJwtTokenVerifier
 from adapters.system import RandomIdGenerator, SystemClock
 from application import TodoService
-from application.use_cases import Authenticate, CachedCurrentUser
+from application.use_cases import Authenticate, CachedCurrentUser, CachedTokenVerifier
 from entrypoints import configuration
 from entrypoints.settings import Settings
 from entrypoints.storage import MemoryStorage, SqlStorage
@@ -29,6 +29,8 @@ class Container(containers.DeclarativeContainer):
     """
 
     settings = providers.Dependency(instance_of=Settings)
+    # True in a process that serves HTTP: PostgreSQL then waits on the event loop.
+    on_event_loop = providers.Object(False)
 
     clock = providers.Singleton(SystemClock)
     ids = providers.Singleton(RandomIdGenerator)
@@ -42,6 +44,7 @@ class Container(containers.DeclarativeContainer):
             SqlStorage,
             settings.provided.database_url,
             providers.Callable(configuration.sql_engine_options, settings),
+            cooperative=on_event_loop,
         ),
     )
 
@@ -62,10 +65,13 @@ class Container(containers.DeclarativeContainer):
     delete_todo = _use_case(service, "delete_todo")
     toggle_todo = _use_case(service, "toggle_todo")
     list_todos = _use_case(service, "list_todos")
+    # One bound for both: how long a deactivation or a withdrawn signing key may go unseen.
+    cache_bound = providers.Callable(lambda s: timedelta(seconds=s.user_cache_seconds), settings)
     current_user = providers.Singleton(
-        CachedCurrentUser,
-        service.provided.current_user,
-        clock,
-        providers.Callable(lambda s: timedelta(seconds=s.user_cache_seconds), settings),
+        CachedCurrentUser, service.provided.current_user, clock, cache_bound
     )
-    authenticate = providers.Singleton(Authenticate, token_verifier, current_user)
+    authenticate = providers.Singleton(
+        Authenticate,
+        providers.Singleton(CachedTokenVerifier, token_verifier, clock, cache_bound),
+        current_user,
+    )

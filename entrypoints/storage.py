@@ -1,6 +1,8 @@
-from typing import Protocol
+from collections.abc import Callable
+from typing import Protocol, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.util import greenlet_spawn
 
 from adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from adapters.sql import (
@@ -8,11 +10,15 @@ from adapters.sql import (
     SqlUnitOfWork,
     build_engine,
     database_is_reachable,
+    is_cooperative,
     migrate_to_head,
     normalize_database_url,
 )
 from application.ports import UnitOfWork
 from entrypoints.settings import ConfigurationError
+from entrypoints.worker_threads import in_worker_thread
+
+T = TypeVar("T")
 
 
 class Storage(Protocol):
@@ -28,6 +34,10 @@ class Storage(Protocol):
 
     def migrate(self) -> None:
         """Bring the schema up to the latest revision."""
+        ...
+
+    async def call(self, function: Callable[[], T]) -> T:
+        """`function()`, which may use this storage, from an event loop without blocking it."""
         ...
 
 
@@ -46,18 +56,29 @@ class MemoryStorage(Storage):
     def migrate(self) -> None:
         """An in-memory store has no schema to migrate."""
 
+    async def call(self, function: Callable[[], T]) -> T:
+        # Nothing to wait for: memory answers at once, on the loop itself.
+        return function()
+
 
 class SqlStorage(Storage):
-    """SQLite or PostgreSQL through one pooled engine, shared by every unit of work."""
+    """SQLite or PostgreSQL through one pooled engine, shared by every unit of work.
 
-    def __init__(self, url: str, options: SqlEngineOptions) -> None:
+    A `cooperative` storage (PostgreSQL only) is for a process serving on an event
+    loop: its units of work wait on the loop (`call` runs them in a greenlet), so a
+    request costs no thread and no hand-over of the GIL. Any other storage blocks,
+    and `call` runs in a worker thread; a cooperative one must only be used through
+    `call`, from its event loop.
+    """
+
+    def __init__(self, url: str, options: SqlEngineOptions, *, cooperative: bool = False) -> None:
         try:
             self._url = normalize_database_url(url)
         except ValueError as error:
             # normalize_database_url names the scheme at most, never the password.
             raise ConfigurationError(str(error)) from None
         try:
-            self._engine: sa.Engine = build_engine(self._url, options)
+            self._engine: sa.Engine = build_engine(self._url, options, cooperative=cooperative)
         except (ValueError, sa.exc.ArgumentError):
             # SQLAlchemy's messages may quote the URL, password included.
             raise ConfigurationError("DATABASE_URL could not be parsed as a database URL") from None
@@ -70,6 +91,11 @@ class SqlStorage(Storage):
 
     def migrate(self) -> None:
         migrate_to_head(self._url)
+
+    async def call(self, function: Callable[[], T]) -> T:
+        if is_cooperative(self._engine):
+            return await greenlet_spawn(function)
+        return await in_worker_thread(function)
 
     def dispose(self) -> None:
         self._engine.dispose()

@@ -1,3 +1,4 @@
+from datetime import UTC, datetime
 from typing import Any
 
 from application.ports import VerifiedClaims
@@ -22,7 +23,15 @@ def claims_from(payload: dict[str, Any]) -> VerifiedClaims | None:
         subject=subject,
         email=_optional_text(payload.get("email")),
         name=_optional_text(payload.get("name")),
+        expires_at=_instant(payload.get("exp")),
     )
+
+
+def _instant(numeric_date: object) -> datetime | None:
+    # PyJWT has checked `exp` is a number in range when it validated it.
+    if isinstance(numeric_date, int | float) and not isinstance(numeric_date, bool):
+        return datetime.fromtimestamp(numeric_date, UTC)
+    return None
 
 
 def _optional_text(value: object) -> str | None:

@@ -37,6 +37,8 @@ class PyJwtTokenVerifier(TokenVerifier):
 
     def __init__(self, config: JwtConfig) -> None:
         self._config = config
+        # A JWKS key set is fetched over the network (urllib) when missing or stale.
+        self.may_block = config.jwks_url is not None
         self._keys: _KeySource
         if config.secret is not None:
             self._keys = _SharedSecret(config.secret)

@@ -1,4 +1,4 @@
-from adapters.sql.engine import SqlEngineOptions, build_engine
+from adapters.sql.engine import SqlEngineOptions, build_engine, is_cooperative
 from adapters.sql.health import database_is_reachable
 from adapters.sql.migrate import downgrade_to_base, migrate_to_head, schema_is_current
 from adapters.sql.repositories import SqlTodoRepository, SqlUserRepository
@@ -13,6 +13,7 @@ __all__ = [
     "build_engine",
     "database_is_reachable",
     "downgrade_to_base",
+    "is_cooperative",
     "migrate_to_head",
     "normalize_database_url",
     "schema_is_current",

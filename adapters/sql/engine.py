@@ -5,6 +5,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from adapters.sql.liveness import ping_when_idle
 from adapters.sql.urls import normalize_database_url
@@ -33,12 +34,22 @@ class SqlEngineOptions:
     ping_idle_seconds: float = 2
 
 
-def build_engine(url: str, options: SqlEngineOptions = SqlEngineOptions()) -> sa.Engine:
-    """An engine for DATABASE_URL: an embedded SQLite file or PostgreSQL through psycopg 3."""
+def build_engine(
+    url: str, options: SqlEngineOptions = SqlEngineOptions(), *, cooperative: bool = False
+) -> sa.Engine:
+    """An engine for DATABASE_URL: an embedded SQLite file or PostgreSQL through psycopg 3.
+
+    A `cooperative` PostgreSQL engine speaks through psycopg's asyncio driver behind
+    the same synchronous API: SQLAlchemy's asyncio bridge runs the caller in a
+    greenlet that yields to the event loop while the database answers. Every use
+    of it must then run inside `sqlalchemy.util.greenlet_spawn` on that loop (see
+    `is_cooperative`). SQLite has no such driver here: its engine always blocks.
+    """
     parsed = make_url(normalize_database_url(url))
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(parsed, options)
-    engine = sa.create_engine(
+    create = _cooperative_engine if cooperative else sa.create_engine
+    engine = create(
         parsed,
         hide_parameters=True,
         pool_size=options.pool_size,
@@ -52,6 +63,15 @@ def build_engine(url: str, options: SqlEngineOptions = SqlEngineOptions()) -> sa
     )
     ping_when_idle(engine, options.ping_idle_seconds)
     return engine
+
+
+def _cooperative_engine(url: sa.URL, **options: Any) -> sa.Engine:
+    return create_async_engine(url, **options).sync_engine
+
+
+def is_cooperative(engine: sa.Engine) -> bool:
+    """Whether the engine waits on an event loop (a greenlet) rather than blocking its thread."""
+    return bool(engine.dialect.is_async)
 
 
 def _sqlite_engine(url: sa.URL, options: SqlEngineOptions) -> sa.Engine:

@@ -1,5 +1,10 @@
 from application.use_cases.create_todo import CreateTodo
-from application.use_cases.current_user import Authenticate, CachedCurrentUser, CurrentUser
+from application.use_cases.current_user import (
+    Authenticate,
+    CachedCurrentUser,
+    CachedTokenVerifier,
+    CurrentUser,
+)
 from application.use_cases.delete_todo import DeleteTodo
 from application.use_cases.get_todo import GetTodo
 from application.use_cases.list_todos import ListTodos, ListTodosRequest
@@ -11,6 +16,7 @@ from application.use_cases.update_todo import UpdateTodo
 __all__ = [
     "Authenticate",
     "CachedCurrentUser",
+    "CachedTokenVerifier",
     "CreateTodo",
     "CurrentUser",
     "DeleteTodo",

@@ -1,8 +1,8 @@
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from threading import Lock
+from datetime import timedelta
 
 from application.errors import InvalidTokenError
+from application.expiring_cache import ExpiringCache
 from application.ports import Clock, TokenVerifier, UnitOfWorkFactory, VerifiedClaims
 from domain import InvalidValueError, User, UserId
 
@@ -53,37 +53,87 @@ class CachedCurrentUser:
         self._current_user = current_user
         self._clock = clock
         self._ttl = ttl
-        self._max_entries = max_entries
-        self._users: dict[str, tuple[User, datetime]] = {}
-        self._lock = Lock()
+        self._users: ExpiringCache[str, User] = ExpiringCache(max_entries)
 
     def __call__(self, claims: VerifiedClaims) -> User:
         now = self._clock.now()
-        cached = self._users.get(claims.subject)
-        if cached is not None and now < cached[1]:
-            return cached[0]
-        user = self._current_user(claims)
-        with self._lock:
-            if len(self._users) >= self._max_entries:
-                self._users.clear()
-            self._users[claims.subject] = (user, now + self._ttl)
+        user = self._users.get(claims.subject, now)
+        if user is None:
+            user = self._current_user(claims)
+            self._users.put(claims.subject, user, now + self._ttl)
         return user
 
 
-class Authenticate:
-    """The active user a bearer token speaks for; any doubt about the token is InvalidTokenError."""
+class CachedTokenVerifier(TokenVerifier):
+    """A TokenVerifier remembering each token it accepted: for `ttl`, never past its `exp`.
+
+    - A client sends the same token for minutes, and checking a signature costs more
+      than the rest of an authenticated read; a remembered token costs a lookup.
+    - A refusal is never remembered: a bad token is checked, and refused, every time.
+    - A signing key the identity provider withdraws stops vouching for tokens it
+      signed at most `ttl` later (the same bound as a deactivated user's).
+    - At most `max_entries` tokens are remembered; when full, the cache starts over.
+    """
 
     def __init__(
-        self, tokens: TokenVerifier, current_user: Callable[[VerifiedClaims], User]
+        self, verifier: TokenVerifier, clock: Clock, ttl: timedelta, max_entries: int = 10_000
+    ) -> None:
+        self._verifier = verifier
+        self._clock = clock
+        self._ttl = ttl
+        self._claims: ExpiringCache[str, VerifiedClaims] = ExpiringCache(max_entries)
+        self.may_block = verifier.may_block
+
+    def remembered(self, token: str) -> VerifiedClaims | None:
+        """The claims of a token accepted lately, without verifying anything."""
+        return self._claims.get(token, self._clock.now())
+
+    def verify(self, token: str) -> VerifiedClaims:
+        claims = self.remembered(token)
+        if claims is None:
+            claims = self._verifier.verify(token)
+            until = self._clock.now() + self._ttl
+            if claims.expires_at is not None:
+                until = min(until, claims.expires_at)
+            self._claims.put(token, claims, until)
+        return claims
+
+
+class Authenticate:
+    """The active user a bearer token speaks for; any doubt about the token is InvalidTokenError.
+
+    In two steps for callers on an event loop, since either may wait: `claims` on the
+    identity provider's keys (`claims_without_waiting` says whether it would), `user`
+    on the database.
+    """
+
+    def __init__(
+        self, tokens: CachedTokenVerifier, current_user: Callable[[VerifiedClaims], User]
     ) -> None:
         self._tokens = tokens
         self._current_user = current_user
 
     def __call__(self, token: str) -> User:
-        claims = self._tokens.verify(token)
+        return self.user(self.claims(token))
+
+    def claims(self, token: str) -> VerifiedClaims:
+        return self._checked(self._tokens.verify(token))
+
+    def claims_without_waiting(self, token: str) -> VerifiedClaims | None:
+        """The token's claims when no network is needed to tell (else None); refusals raise."""
+        if not self._tokens.may_block:
+            return self.claims(token)
+        remembered = self._tokens.remembered(token)
+        return None if remembered is None else self._checked(remembered)
+
+    def user(self, claims: VerifiedClaims) -> User:
+        return self._current_user(claims)
+
+    @staticmethod
+    def _checked(claims: VerifiedClaims) -> VerifiedClaims:
         try:
             UserId(claims.subject)
         except InvalidValueError:
             # A subject that cannot name a user (too long, control characters) is a bad token.
             raise InvalidTokenError from None
-        return self._current_user(claims)
+        return claims

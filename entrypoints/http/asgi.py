@@ -13,6 +13,6 @@ def create_app_from_environment() -> FastAPI:
     Every worker reads the same settings, so what must be shared across workers
     (the JWT and cursor keys, the database) is shared by configuration.
     """
-    container = build_container(Settings())
+    container = build_container(Settings(), on_event_loop=True)
     require_serving_configuration(container)
     return create_app(container)

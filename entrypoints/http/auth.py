@@ -1,32 +1,20 @@
-import asyncio
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
-from fastapi import Depends, Security
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from application import VerifiedClaims
 from application.use_cases import Authenticate
 from domain import User, UserId
 from entrypoints.container import Container
 from entrypoints.http.errors import MissingCredentialsError
-from entrypoints.http.provided import provided
+from entrypoints.storage import Storage
+from entrypoints.worker_threads import in_worker_thread
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-# The threads that run use cases, which block (database, key fetches). As many as
-# AnyIO's default limiter gives FastAPI; handing work to a plain executor costs a
-# third of the CPU of AnyIO's `to_thread` (measured in docs/performance.md).
-WORKER_THREADS = 40
-_use_case_threads = ThreadPoolExecutor(WORKER_THREADS, thread_name_prefix="use-case")
-
-
-async def in_worker_thread(function: Callable[[], T]) -> T:
-    """`function()` in a worker thread, leaving the event loop free meanwhile."""
-    return await asyncio.get_running_loop().run_in_executor(_use_case_threads, function)
-
 
 # auto_error=False: a wrong scheme must get our problem+json 401, not FastAPI's body.
 bearer_scheme = HTTPBearer(
@@ -40,38 +28,49 @@ bearer_scheme = HTTPBearer(
 class Caller:
     """The bearer of a request's token: the only way a route reaches a use case as a user.
 
-    The token is verified and the user looked up inside the same worker-thread hop
-    as the use case (both may block: a key fetch, a database read), so a request
-    costs one hop, and no route can call a use case for an unauthenticated user.
+    The user is looked up and the use case run in one call into the storage
+    (`Storage.call`: a greenlet on the event loop for PostgreSQL, a worker thread
+    otherwise), so no route can act for an unauthenticated user and a request
+    costs no more than one hand-over. Checking the token needs no hand-over unless
+    it may wait on the identity provider's keys (a JWKS fetch): then a worker thread.
     """
 
-    def __init__(self, token: str, authenticate: Authenticate) -> None:
+    def __init__(self, token: str, authenticate: Authenticate, storage: Storage) -> None:
         self._token = token
         self._authenticate = authenticate
+        self._storage = storage
 
     async def user(self) -> User:
         """The active user behind the token: InvalidTokenError, UserDeactivatedError."""
-        return await in_worker_thread(partial(self._authenticate, self._token))
+        return await self._storage.call(partial(self._authenticate.user, await self._claims()))
 
     async def act(
         self, use_case: Callable[Concatenate[UserId, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        """`use_case(user.id, *args, **kwargs)` for the authenticated user, off the event loop."""
+        """`use_case(user.id, *args, **kwargs)` for the authenticated user."""
+        claims = await self._claims()
 
-        def authenticated_call() -> T:
-            return use_case(self._authenticate(self._token).id, *args, **kwargs)
+        def as_the_user() -> T:
+            return use_case(self._authenticate.user(claims).id, *args, **kwargs)
 
-        return await in_worker_thread(authenticated_call)
+        return await self._storage.call(as_the_user)
+
+    async def _claims(self) -> VerifiedClaims:
+        claims = self._authenticate.claims_without_waiting(self._token)
+        if claims is None:
+            claims = await in_worker_thread(partial(self._authenticate.claims, self._token))
+        return claims
 
 
 async def bearer_caller(
+    request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
-    authenticate: Annotated[Authenticate, provided(Container.authenticate)],
 ) -> Caller:
     """The caller behind the bearer token; 401 at once, on the event loop, without one."""
     if credentials is None:
         raise MissingCredentialsError
-    return Caller(credentials.credentials, authenticate)
+    container: Container = request.app.state.container
+    return Caller(credentials.credentials, container.authenticate(), container.storage())
 
 
 AuthenticatedCaller = Annotated[Caller, Depends(bearer_caller)]

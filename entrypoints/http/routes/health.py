@@ -30,7 +30,7 @@ async def healthz() -> Status:
     description="200 when the database answers, 503 (with `Retry-After`) while it does not.",
     responses={**answers(200, {"status": "ready"}), **documented(503)},
 )
-def readyz(storage: Annotated[Storage, provided(Container.storage)]) -> Status:
-    if not storage.is_reachable():
+async def readyz(storage: Annotated[Storage, provided(Container.storage)]) -> Status:
+    if not await storage.call(storage.is_reachable):
         raise StorageUnavailableError
     return Status(status="ready")

@@ -1,10 +1,12 @@
+from datetime import timedelta
+
 import pytest
 
 from application import TodoService, VerifiedClaims
 from application.errors import InvalidTokenError
-from application.use_cases import Authenticate
+from application.use_cases import Authenticate, CachedTokenVerifier
 from domain import UserDeactivatedError, UserId, UserNotFoundError
-from tests.factories import T0
+from tests.factories import T0, FixedClock
 
 
 def test_a_user_is_created_on_first_sight_from_the_claims(service: TodoService) -> None:
@@ -38,6 +40,8 @@ def test_an_unknown_user_cannot_be_deactivated(service: TodoService) -> None:
 
 
 class _StaticVerifier:
+    may_block = False
+
     def verify(self, token: str) -> VerifiedClaims:
         if token == "control-characters":
             return VerifiedClaims("ali\nce")
@@ -48,8 +52,13 @@ class _StaticVerifier:
         return VerifiedClaims("alice")
 
 
+def _authenticate(service: TodoService) -> Authenticate:
+    tokens = CachedTokenVerifier(_StaticVerifier(), FixedClock(), timedelta(seconds=5))
+    return Authenticate(tokens, service.current_user)
+
+
 def test_authenticate_returns_the_user_behind_a_valid_token(service: TodoService) -> None:
-    sut = Authenticate(_StaticVerifier(), service.current_user)
+    sut = _authenticate(service)
     assert sut("good").id == UserId("alice")
     with pytest.raises(InvalidTokenError):
         sut("bad")
@@ -59,6 +68,6 @@ def test_authenticate_returns_the_user_behind_a_valid_token(service: TodoService
 def test_a_subject_that_cannot_name_a_user_is_an_invalid_token(
     service: TodoService, token: str
 ) -> None:
-    sut = Authenticate(_StaticVerifier(), service.current_user)
+    sut = _authenticate(service)
     with pytest.raises(InvalidTokenError):
         sut(token)

@@ -30,17 +30,25 @@ def strict_sut() -> PyJwtTokenVerifier:
     return PyJwtTokenVerifier(JwtConfig(secret=SECRET, issuer=ISSUER, audience=AUDIENCE))
 
 
-def test_a_minted_token_gives_back_its_subject_email_and_name(sut: PyJwtTokenVerifier) -> None:
-    token = mint_token(SECRET, "alice", email="a@example.com", name="Alice")
-    assert sut.verify(token) == VerifiedClaims("alice", email="a@example.com", name="Alice")
+def test_a_minted_token_gives_back_its_subject_email_name_and_expiry(
+    sut: PyJwtTokenVerifier,
+) -> None:
+    issued = datetime.now(UTC).replace(microsecond=0)  # NumericDate is whole seconds
+    token = mint_token(
+        SECRET, "alice", email="a@example.com", name="Alice", ttl_seconds=60, now=issued
+    )
+    assert sut.verify(token) == VerifiedClaims(
+        "alice", email="a@example.com", name="Alice", expires_at=issued + timedelta(seconds=60)
+    )
 
 
 def test_email_and_name_are_optional_and_taken_only_when_they_are_strings(
     sut: PyJwtTokenVerifier,
 ) -> None:
-    assert sut.verify(sign_with_secret(make_claims())) == VerifiedClaims("alice")
+    assert sut.verify(sign_with_secret(make_claims())).subject == "alice"
     token = sign_with_secret(make_claims(email=["a@example.com"], name={"first": "A"}))
-    assert sut.verify(token) == VerifiedClaims("alice")
+    claims = sut.verify(token)
+    assert (claims.subject, claims.email, claims.name) == ("alice", None, None)
 
 
 def test_a_token_with_the_configured_issuer_and_audience_is_accepted(

@@ -1,0 +1,110 @@
+from datetime import timedelta
+
+import pytest
+
+from application import VerifiedClaims
+from application.errors import InvalidTokenError
+from application.use_cases import Authenticate, CachedTokenVerifier
+from tests.factories import FixedClock
+
+TTL = timedelta(seconds=5)
+
+
+class CountingVerifier:
+    """Accepts the tokens in `valid`, counting every verification it is asked for."""
+
+    def __init__(self, *, may_block: bool = False, expires_in: timedelta | None = None) -> None:
+        self.may_block = may_block
+        self.valid = {"alice-token": "alice"}
+        self.verifications = 0
+        self._expires_in = expires_in
+        self.clock = FixedClock()
+
+    def verify(self, token: str) -> VerifiedClaims:
+        self.verifications += 1
+        if token not in self.valid:
+            raise InvalidTokenError
+        expires_at = None if self._expires_in is None else self.clock.now() + self._expires_in
+        return VerifiedClaims(self.valid[token], expires_at=expires_at)
+
+
+def _cached(verifier: CountingVerifier, ttl: timedelta = TTL) -> CachedTokenVerifier:
+    return CachedTokenVerifier(verifier, verifier.clock, ttl)
+
+
+def test_a_token_accepted_once_is_not_verified_again_within_the_bound() -> None:
+    inner = CountingVerifier()
+    sut = _cached(inner)
+    assert sut.verify("alice-token").subject == "alice"
+    inner.clock.advance(TTL.total_seconds() - 0.001)
+    assert sut.verify("alice-token").subject == "alice"
+    assert inner.verifications == 1
+
+
+def test_a_token_is_verified_again_once_the_bound_has_passed() -> None:
+    inner = CountingVerifier()
+    sut = _cached(inner)
+    sut.verify("alice-token")
+    inner.clock.advance(TTL.total_seconds())
+    del inner.valid["alice-token"]  # e.g. its signing key was withdrawn
+    with pytest.raises(InvalidTokenError):
+        sut.verify("alice-token")
+
+
+def test_a_token_is_never_remembered_past_its_expiry() -> None:
+    inner = CountingVerifier(expires_in=timedelta(seconds=1))
+    sut = _cached(inner)
+    sut.verify("alice-token")
+    inner.clock.advance(1)
+    assert sut.remembered("alice-token") is None
+    sut.verify("alice-token")
+    assert inner.verifications == 2
+
+
+def test_a_refusal_is_never_remembered() -> None:
+    inner = CountingVerifier()
+    sut = _cached(inner)
+    for _ in range(2):
+        with pytest.raises(InvalidTokenError):
+            sut.verify("forged")
+    assert inner.verifications == 2
+    assert sut.remembered("forged") is None
+
+
+def test_a_zero_bound_verifies_every_time() -> None:
+    inner = CountingVerifier()
+    sut = _cached(inner, timedelta(0))
+    sut.verify("alice-token")
+    sut.verify("alice-token")
+    assert inner.verifications == 2
+
+
+def test_the_cache_starts_over_when_full() -> None:
+    inner = CountingVerifier()
+    inner.valid.update({"bob-token": "bob", "carol-token": "carol"})
+    sut = CachedTokenVerifier(inner, inner.clock, TTL, max_entries=2)
+    for token in ("alice-token", "bob-token", "carol-token"):
+        sut.verify(token)
+    assert sut.remembered("alice-token") is None
+    assert sut.remembered("carol-token") is not None
+
+
+def test_claims_that_may_need_the_network_are_not_had_without_waiting_until_remembered() -> None:
+    inner = CountingVerifier(may_block=True)
+    sut = Authenticate(_cached(inner), lambda claims: pytest.fail("no user is needed"))
+    assert sut.claims_without_waiting("alice-token") is None
+    assert inner.verifications == 0
+    sut.claims("alice-token")
+    claims = sut.claims_without_waiting("alice-token")
+    assert claims is not None
+    assert claims.subject == "alice"
+
+
+def test_claims_that_need_no_network_are_checked_at_once_and_refusals_raise() -> None:
+    inner = CountingVerifier(may_block=False)
+    sut = Authenticate(_cached(inner), lambda claims: pytest.fail("no user is needed"))
+    claims = sut.claims_without_waiting("alice-token")
+    assert claims is not None
+    assert claims.subject == "alice"
+    with pytest.raises(InvalidTokenError):
+        sut.claims_without_waiting("forged")
