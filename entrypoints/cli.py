@@ -8,7 +8,7 @@ from adapters.jwt import mint_token
 from application import StorageUnavailableError
 from domain import InvalidValueError, UserId, UserNotFoundError
 from entrypoints.bootstrap import bootstrap, build_container, require_serving_configuration
-from entrypoints.logging_setup import configure_logging, logging_config
+from entrypoints.logging_setup import configure_logging
 from entrypoints.settings import ConfigurationError, Settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -23,24 +23,17 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from entrypoints.http.app import create_app  # noqa: PLC0415
     from entrypoints.http.asgi import APP_FACTORY  # noqa: PLC0415
+    from entrypoints.http.server import server_options  # noqa: PLC0415
 
     configure_logging(settings.log_level, access_log=settings.access_log)
     container = build_container(settings, on_event_loop=True)
     require_serving_configuration(container)
-    # Logging is ours, in this process and (log_config) in every worker: uvicorn's
-    # access log would write raw paths and queries, and its log_level would reopen
-    # the ASGI message trace.
-    server = {
-        "host": settings.host,
-        "port": settings.port,
-        "log_config": logging_config(settings.log_level, access_log=settings.access_log),
-        "access_log": False,
-    }
+    server = server_options(settings)
     if settings.workers == 1:
-        uvicorn.run(create_app(container), **server)  # type: ignore[arg-type]
+        uvicorn.run(create_app(container), **server)
     else:
         # Each worker builds its own app from the same environment; checked above.
-        uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **server)  # type: ignore[arg-type]
+        uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **server)
     return 0
 
 

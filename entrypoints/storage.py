@@ -40,6 +40,13 @@ class Storage(Protocol):
         """`function()`, which may use this storage, from an event loop without blocking it."""
         ...
 
+    async def close(self) -> None:
+        """Close its connections, on the event loop that used them (at shutdown).
+
+        It may be used again afterwards, from another loop: it connects afresh.
+        """
+        ...
+
 
 class MemoryStorage(Storage):
     """Everything in this process: lost on exit, shared by every thread of it."""
@@ -59,6 +66,9 @@ class MemoryStorage(Storage):
     async def call(self, function: Callable[[], T]) -> T:
         # Nothing to wait for: memory answers at once, on the loop itself.
         return function()
+
+    async def close(self) -> None:
+        """Memory holds no connections."""
 
 
 class SqlStorage(Storage):
@@ -97,5 +107,10 @@ class SqlStorage(Storage):
             return await greenlet_spawn(function)
         return await in_worker_thread(function)
 
+    async def close(self) -> None:
+        await self.call(self._engine.dispose)
+
     def dispose(self) -> None:
-        self._engine.dispose()
+        # A cooperative engine's connections can only be closed on their event loop,
+        # which may be gone: they are dropped and close when collected.
+        self._engine.dispose(close=not is_cooperative(self._engine))

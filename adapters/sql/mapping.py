@@ -2,7 +2,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from adapters.sql.tables import IdempotencyKeyRow, TodoRow, UserRow
+from adapters.sql.tables import IdempotencyKeyRow, TodoRow
 from application.idempotency import IdempotencyRecord
 from application.listing import fold_case
 from domain import Priority, Todo, User, UserId
@@ -24,26 +24,6 @@ def todo_to_row(todo: Todo) -> TodoRow:
         created_at=todo.created_at,
         updated_at=todo.updated_at,
         version=todo.version,
-    )
-
-
-def user_to_row(user: User) -> UserRow:
-    return UserRow(
-        id=user.id.value,
-        email=user.email,
-        name=user.name,
-        created_at=user.created_at,
-        active=user.active,
-    )
-
-
-def user_from_row(row: UserRow) -> User:
-    return User(
-        id=UserId(row.id),
-        email=row.email,
-        name=row.name,
-        created_at=row.created_at,
-        active=row.active,
     )
 
 
@@ -96,7 +76,7 @@ def user_values(user: User) -> dict[str, Any]:
     }
 
 
-def row_values(row: TodoRow | UserRow | IdempotencyKeyRow) -> dict[str, Any]:
+def row_values(row: TodoRow | IdempotencyKeyRow) -> dict[str, Any]:
     """The column values of a row model, for an INSERT or UPDATE statement."""
     return row.model_dump()
 
@@ -119,4 +99,11 @@ def todo_from_columns(columns: sa.RowMapping) -> Todo:
 
 
 def user_from_columns(columns: sa.RowMapping) -> User:
-    return user_from_row(UserRow(**columns))
+    # Straight from the columns, like todos: a validated UserRow per read cost a create 5 %.
+    return User(
+        id=UserId(columns["id"]),
+        email=columns["email"],
+        name=columns["name"],
+        created_at=columns["created_at"],
+        active=columns["active"],
+    )

@@ -13,7 +13,6 @@ from adapters.sql.mapping import (
     todo_from_columns,
     todo_values,
     user_from_columns,
-    user_to_row,
     user_values,
 )
 from adapters.sql.session import SqlSession
@@ -100,7 +99,7 @@ class SqlUserRepository(UserRepository):
         return stored
 
     def save(self, user: User) -> None:
-        values = row_values(user_to_row(user))
+        values = user_values(user)
         insert = _insert(self._session, users_table).values(values)
         del values["id"]
         upsert = insert.on_conflict_do_update(index_elements=[users_table.c.id], set_=values)

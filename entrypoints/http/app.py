@@ -1,3 +1,5 @@
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -43,7 +45,15 @@ class EdgeFirstFastAPI(FastAPI):
 
 def create_app(container: Container) -> FastAPI:
     """The HTTP entrypoint over a built container; its routes ask that container (`provided`)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        # On the loop that used them: a storage serving on the loop can close nowhere else.
+        await container.storage().close()
+
     app = EdgeFirstFastAPI(
+        lifespan=lifespan,
         title="Todo service",
         version="1.0.0",
         description=DESCRIPTION,

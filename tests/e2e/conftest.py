@@ -53,19 +53,29 @@ def _sqlite_storage(request: pytest.FixtureRequest) -> SqlStorage:
     return SqlStorage(sqlite_url(path), SqlEngineOptions())
 
 
-def _postgres_storage(request: pytest.FixtureRequest) -> SqlStorage:
+def _postgres_storage(request: pytest.FixtureRequest, *, cooperative: bool = False) -> SqlStorage:
     truncate(request.getfixturevalue("postgres_engine"))
-    return SqlStorage(request.getfixturevalue("postgres_url"), SqlEngineOptions())
+    url = request.getfixturevalue("postgres_url")
+    return SqlStorage(url, SqlEngineOptions(), cooperative=cooperative)
 
 
 BACKENDS: dict[str, Callable[[pytest.FixtureRequest], Storage]] = {
     "memory": lambda _: MemoryStorage(),
     "sqlite": _sqlite_storage,
     "postgres": _postgres_storage,
+    # As `todo serve` runs it: waiting on the app's event loop, in greenlets.
+    "postgres-on-loop": lambda request: _postgres_storage(request, cooperative=True),
 }
 
 
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=[
+        "memory",
+        "sqlite",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("postgres-on-loop", marks=pytest.mark.postgres),
+    ]
+)
 def storage(request: pytest.FixtureRequest) -> Iterator[Storage]:
     sut = BACKENDS[request.param](request)
     yield sut

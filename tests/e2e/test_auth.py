@@ -2,6 +2,7 @@ import base64
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import jwt
@@ -121,13 +122,20 @@ def test_an_untrustworthy_token_is_401_invalid_token(strict_client: TestClient, 
 def test_a_deactivated_user_is_403_until_reactivated(
     client: TestClient, container: Container, alice: Headers
 ) -> None:
+    def set_active(active: bool) -> None:
+        # Through the storage, from the app's event loop: a storage serving on the
+        # loop (postgres-on-loop) must not be used from anywhere else.
+        deactivate = partial(container.service().set_user_active, UserId("alice"), active)
+        assert client.portal is not None
+        client.portal.call(container.storage().call, deactivate)
+
     assert client.get("/api/users/me", headers=alice).status_code == 200
-    container.service().set_user_active(UserId("alice"), False)
+    set_active(False)
     for method, path in ENDPOINTS:
         response = client.request(method, path, headers=alice, json={"title": "a"})
         assert response.status_code == 403
         assert response.headers["content-type"] == "application/problem+json"
-    container.service().set_user_active(UserId("alice"), True)
+    set_active(True)
     assert client.get("/api/users/me", headers=alice).status_code == 200
 
 
