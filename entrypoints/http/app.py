@@ -14,6 +14,7 @@ from entrypoints.http.examples import with_nulls
 from entrypoints.http.middleware import BodySizeLimitMiddleware
 from entrypoints.http.request_log import RequestLogMiddleware
 from entrypoints.http.routes import health, todos, users
+from entrypoints.http.server import tune_garbage_collector
 
 DESCRIPTION = """\
 A todo list per user. Every `/api/*` call needs `Authorization: Bearer <JWT>`;
@@ -48,6 +49,8 @@ def create_app(container: Container) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if container.on_event_loop():
+            tune_garbage_collector()
         yield
         # On the loop that used them: a storage serving on the loop can close nowhere else.
         await container.storage().close()
