@@ -1,10 +1,13 @@
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from adapters.sql.tables import todos_table
-from application.listing import Position, SortDirection, SortField, TodoFilters, TodoQuery
+from application.listing import Sort, SortField, TodoFilters, TodoQuery
 from domain import UserId
 
 _SORT_COLUMNS: dict[SortField, sa.Column[Any]] = {
@@ -15,24 +18,33 @@ _SORT_COLUMNS: dict[SortField, sa.Column[Any]] = {
     SortField.TITLE: todos_table.c.title,
 }
 _LIKE_ESCAPE = "\\"
+_c = todos_table.c
 
 
-def filter_clauses(owner_id: UserId, filters: TodoFilters) -> list[ColumnElement[bool]]:
-    """WHERE clauses with exactly the semantics of `TodoFilters.matches`."""
-    c = todos_table.c
-    clauses: list[ColumnElement[bool]] = [c.user_id == owner_id.value]
-    if filters.completed is not None:
-        clauses.append(c.completed == filters.completed)
-    if filters.priority is not None:
-        clauses.append(c.priority == filters.priority.rank)
-    if filters.folded_text is not None:
-        pattern = f"%{escape_like(filters.folded_text)}%"
-        clauses.append(c.title_folded.like(pattern, escape=_LIKE_ESCAPE))
-    if filters.due_before is not None:
-        clauses.append(c.due_at < filters.due_before)
-    if filters.due_after is not None:
-        clauses.append(c.due_at > filters.due_after)
-    return clauses
+def _parameter(name: str, column: sa.Column[Any]) -> sa.BindParameter[Any]:
+    return sa.bindparam(name, type_=column.type)
+
+
+# Each filter: when it applies, its clause over named parameters, and their values.
+_FILTERS: Mapping[str, ColumnElement[bool]] = {
+    "completed": _c.completed == _parameter("completed", _c.completed),
+    "priority": _c.priority == _parameter("priority", _c.priority),
+    "pattern": _c.title_folded.like(_parameter("pattern", _c.title_folded), escape=_LIKE_ESCAPE),
+    "due_before": _c.due_at < _parameter("due_before", _c.due_at),
+    "due_after": _c.due_at > _parameter("due_after", _c.due_at),
+}
+
+
+def _filter_values(filters: TodoFilters) -> dict[str, Any]:
+    """The parameters of the filters that apply, with exactly `TodoFilters.matches`' semantics."""
+    values = {
+        "completed": filters.completed,
+        "priority": None if filters.priority is None else filters.priority.rank,
+        "pattern": None if filters.folded_text is None else f"%{escape_like(filters.folded_text)}%",
+        "due_before": filters.due_before,
+        "due_after": filters.due_after,
+    }
+    return {name: value for name, value in values.items() if value is not None}
 
 
 def escape_like(text: str) -> str:
@@ -42,44 +54,76 @@ def escape_like(text: str) -> str:
     return text
 
 
-def find_statement(owner_id: UserId, query: TodoQuery) -> sa.Select[Any]:
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A statement built once per shape of listing, and the values it is run with.
+
+    Building and caching a statement costs a list more CPU than running it; the
+    shapes are few (sort x filters used x kind of cursor), the values many.
+    """
+
+    statement: sa.Select[Any]
+    parameters: dict[str, Any]
+
+
+def find_listing(owner_id: UserId, query: TodoQuery) -> Listing:
     """The page plus one, in the order of `compare_positions`, keyset and all in SQL."""
-    column = _SORT_COLUMNS[query.sort.field]
-    descending = query.sort.direction is SortDirection.DESC
-    clauses = filter_clauses(owner_id, query.filters)
-    if query.after is not None:
-        clauses.append(_after(column, query.after, descending=descending))
-    value_order = column.desc() if descending else column.asc()
-    id_order = todos_table.c.id.desc() if descending else todos_table.c.id.asc()
+    values = _filter_values(query.filters)
+    after = query.after
+    after_kind = None if after is None else "null" if after.value is None else "value"
+    statement = _find_statement(query.sort, frozenset(values), after_kind)
+    values.update(owner=owner_id.value, offset=query.offset, limit=query.limit + 1)
+    if after is not None:
+        values.update(after_id=after.id, after_value=after.value)
+    return Listing(statement, values)
+
+
+def count_listing(owner_id: UserId, filters: TodoFilters) -> Listing:
+    values = _filter_values(filters)
+    statement = _count_statement(frozenset(values))
+    return Listing(statement, {**values, "owner": owner_id.value})
+
+
+def _where(filters: frozenset[str]) -> list[ColumnElement[bool]]:
+    owner = _c.user_id == _parameter("owner", _c.user_id)
+    return [owner, *(clause for name, clause in _FILTERS.items() if name in filters)]
+
+
+@cache
+def _find_statement(sort: Sort, filters: frozenset[str], after: str | None) -> sa.Select[Any]:
+    column = _SORT_COLUMNS[sort.field]
+    clauses = _where(filters)
+    if after is not None:
+        clauses.append(
+            _after(column, after_value_is_null=after == "null", descending=sort.descending)
+        )
+    value_order = column.desc() if sort.descending else column.asc()
+    id_order = _c.id.desc() if sort.descending else _c.id.asc()
     if column.nullable:
         value_order = value_order.nulls_last()
     return (
         sa.select(todos_table)
         .where(*clauses)
         .order_by(value_order, id_order)
-        .offset(query.offset)
-        .limit(query.limit + 1)
+        .offset(sa.bindparam("offset", type_=sa.Integer()))
+        .limit(sa.bindparam("limit", type_=sa.Integer()))
     )
 
 
-def count_statement(owner_id: UserId, filters: TodoFilters) -> sa.Select[Any]:
-    return (
-        sa.select(sa.func.count())
-        .select_from(todos_table)
-        .where(*filter_clauses(owner_id, filters))
-    )
+@cache
+def _count_statement(filters: frozenset[str]) -> sa.Select[Any]:
+    return sa.select(sa.func.count()).select_from(todos_table).where(*_where(filters))
 
 
-def _after(column: sa.Column[Any], after: Position, *, descending: bool) -> ColumnElement[bool]:
-    id_column = todos_table.c.id
-    if after.value is None:
+def _after(
+    column: sa.Column[Any], *, after_value_is_null: bool, descending: bool
+) -> ColumnElement[bool]:
+    after_id = _parameter("after_id", _c.id)
+    if after_value_is_null:
         # Among the todos without a value, which come last: only the id remains.
-        beyond_id = id_column < after.id if descending else id_column > after.id
+        beyond_id = _c.id < after_id if descending else _c.id > after_id
         return sa.and_(column.is_(None), beyond_id)
-    mine = sa.tuple_(column, id_column)
-    theirs = sa.tuple_(
-        sa.bindparam(None, after.value, type_=column.type),
-        sa.bindparam(None, after.id, type_=id_column.type),
-    )
+    mine = sa.tuple_(column, _c.id)
+    theirs = sa.tuple_(_parameter("after_value", column), after_id)
     beyond = mine < theirs if descending else mine > theirs
     return sa.or_(beyond, column.is_(None)) if column.nullable else beyond

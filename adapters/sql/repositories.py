@@ -5,7 +5,7 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.sql.listing import count_statement, find_statement
+from adapters.sql.listing import count_listing, find_listing
 from adapters.sql.mapping import (
     idempotency_from_columns,
     idempotency_to_row,
@@ -58,12 +58,13 @@ class SqlTodoRepository(TodoRepository):
             raise StaleWriteError
 
     def find(self, owner_id: UserId, query: TodoQuery) -> Sequence[Todo]:
-        return [
-            todo_from_columns(row) for row in self._session.read(find_statement(owner_id, query))
-        ]
+        listing = find_listing(owner_id, query)
+        rows = self._session.read(listing.statement, listing.parameters)
+        return [todo_from_columns(row) for row in rows]
 
     def count(self, owner_id: UserId, filters: TodoFilters) -> int:
-        return int(self._session.read_scalar(count_statement(owner_id, filters)))
+        listing = count_listing(owner_id, filters)
+        return int(self._session.read_scalar(listing.statement, listing.parameters))
 
     @staticmethod
     def _stored_at(todo: Todo, version: int) -> tuple[sa.ColumnElement[bool], ...]:

@@ -40,10 +40,10 @@ class SqlSession:
         with storage_errors():
             return self._connection.execute(statement, parameters).mappings().all()
 
-    def read_scalar(self, statement: Executable) -> Any:
+    def read_scalar(self, statement: Executable, parameters: Params = None) -> Any:
         """The one value of a statement that neither writes nor locks."""
         with storage_errors():
-            return self._connection.execute(statement).scalar_one()
+            return self._connection.execute(statement, parameters).scalar_one()
 
     def rows(self, statement: Executable, parameters: Params = None) -> Sequence[sa.RowMapping]:
         self._begin()
