@@ -55,6 +55,10 @@ class TodoRepository(Protocol):
         """How many of the owner's todos match `filters`."""
         ...
 
+    def find_with_total(self, owner_id: UserId, query: TodoQuery) -> tuple[Sequence[Todo], int]:
+        """`find(owner_id, query)` and `count(owner_id, query.filters)`, as one read if it can."""
+        return self.find(owner_id, query), self.count(owner_id, query.filters)
+
 
 class UserRepository(Protocol):
     def get(self, user_id: UserId) -> User | None: ...

@@ -66,12 +66,20 @@ class Listing:
     parameters: dict[str, Any]
 
 
-def find_listing(owner_id: UserId, query: TodoQuery) -> Listing:
-    """The page plus one, in the order of `compare_positions`, keyset and all in SQL."""
+TOTAL = "total"
+
+
+def find_listing(owner_id: UserId, query: TodoQuery, *, with_total: bool = False) -> Listing:
+    """The page plus one, in the order of `compare_positions`, keyset and all in SQL.
+
+    `with_total`: every row also carries, as TOTAL, the count of all the todos that
+    match the filters (a scalar subquery PostgreSQL runs once): page and total in
+    one round trip, except that an empty page carries no total.
+    """
     values = _filter_values(query.filters)
     after = query.after
     after_kind = None if after is None else "null" if after.value is None else "value"
-    statement = _find_statement(query.sort, frozenset(values), after_kind)
+    statement = _find_statement(query.sort, frozenset(values), after_kind, with_total)
     values.update(owner=owner_id.value, offset=query.offset, limit=query.limit + 1)
     if after is not None:
         values.update(after_id=after.id, after_value=after.value)
@@ -90,7 +98,9 @@ def _where(filters: frozenset[str]) -> list[ColumnElement[bool]]:
 
 
 @cache
-def _find_statement(sort: Sort, filters: frozenset[str], after: str | None) -> sa.Select[Any]:
+def _find_statement(
+    sort: Sort, filters: frozenset[str], after: str | None, with_total: bool
+) -> sa.Select[Any]:
     column = _SORT_COLUMNS[sort.field]
     clauses = _where(filters)
     if after is not None:
@@ -101,8 +111,11 @@ def _find_statement(sort: Sort, filters: frozenset[str], after: str | None) -> s
     id_order = _c.id.desc() if sort.descending else _c.id.asc()
     if column.nullable:
         value_order = value_order.nulls_last()
+    columns: list[Any] = [todos_table]
+    if with_total:
+        columns.append(_count_statement(filters).scalar_subquery().label(TOTAL))
     return (
-        sa.select(todos_table)
+        sa.select(*columns)
         .where(*clauses)
         .order_by(value_order, id_order)
         .offset(sa.bindparam("offset", type_=sa.Integer()))

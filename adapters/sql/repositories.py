@@ -5,7 +5,7 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.sql.listing import count_listing, find_listing
+from adapters.sql.listing import TOTAL, count_listing, find_listing
 from adapters.sql.mapping import (
     idempotency_from_columns,
     idempotency_to_row,
@@ -65,6 +65,13 @@ class SqlTodoRepository(TodoRepository):
     def count(self, owner_id: UserId, filters: TodoFilters) -> int:
         listing = count_listing(owner_id, filters)
         return int(self._session.read_scalar(listing.statement, listing.parameters))
+
+    def find_with_total(self, owner_id: UserId, query: TodoQuery) -> tuple[Sequence[Todo], int]:
+        listing = find_listing(owner_id, query, with_total=True)
+        rows = self._session.read(listing.statement, listing.parameters)
+        if not rows:  # past the last page: nothing carried the total
+            return [], self.count(owner_id, query.filters)
+        return [todo_from_columns(row) for row in rows], int(rows[0][TOTAL])
 
     @staticmethod
     def _stored_at(todo: Todo, version: int) -> tuple[sa.ColumnElement[bool], ...]:

@@ -61,8 +61,7 @@ class ListTodos:
         )
         query = TodoQuery(filters, sort, request.limit, request.offset, after)
         with self._unit_of_work() as uow:
-            found = uow.todos.find(actor, query)
-            total = uow.todos.count(actor, filters)
+            found, total = uow.todos.find_with_total(actor, query)
         items = tuple(found[: query.limit])
         next_cursor = None
         if len(found) > query.limit:

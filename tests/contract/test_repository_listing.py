@@ -88,6 +88,19 @@ def test_offset_pages_skip_that_many_todos_of_the_order(backend: Backend, offset
     assert ids(found(backend.unit_of_work, ALICE, query)) == ids(expected)
 
 
+@pytest.mark.parametrize("offset", [0, 5, 8, 50])
+@pytest.mark.parametrize("filters", [TodoFilters(), TodoFilters(text="app")], ids=["all", "q"])
+def test_a_page_comes_with_the_total_of_every_matching_todo_even_past_the_last_page(
+    backend: Backend, offset: int, filters: TodoFilters
+) -> None:
+    stored(backend.unit_of_work, *_varied_todos(), make_todo(owner_id=BOB, title="apple"))
+    query = TodoQuery(filters, limit=2, offset=offset)
+    with backend.unit_of_work() as uow:
+        page, total = uow.todos.find_with_total(ALICE, query)
+    expected_page = found(backend.unit_of_work, ALICE, query)
+    assert (ids(page), total) == (ids(expected_page), counted(backend.unit_of_work, ALICE, filters))
+
+
 FILTERS = {
     "completed": TodoFilters(completed=True),
     "open": TodoFilters(completed=False),

@@ -222,7 +222,9 @@ def machine_for(backend: Backend) -> type[RuleBasedStateMachine]:
             assert self._find(owner, query) == self.model.find(owner, query)
             with backend.unit_of_work() as uow:
                 count = uow.todos.count(owner, filters)
+                page, total = uow.todos.find_with_total(owner, query)
             assert count == self.model.count(owner, filters)
+            assert ([t.id for t in page], total) == (self.model.find(owner, query), count)
 
     return RepositoryAgreesWithTheModel
 

@@ -86,6 +86,14 @@ CASES: dict[str, Callable[[TodoId], Callable[[SqlUnitOfWork], object]]] = {
     "filtered page": lambda _: (
         lambda uow: uow.todos.find(OWNER, TodoQuery(TodoFilters(completed=False, text="milk")))
     ),
+    "first page with its total": lambda _: (
+        lambda uow: uow.todos.find_with_total(OWNER, TodoQuery())
+    ),
+    "filtered page with its total": lambda _: (
+        lambda uow: uow.todos.find_with_total(
+            OWNER, TodoQuery(TodoFilters(completed=False, text="milk"))
+        )
+    ),
     "count": lambda _: lambda uow: uow.todos.count(OWNER, TodoFilters()),
     "filtered count": lambda _: (
         lambda uow: uow.todos.count(OWNER, TodoFilters(completed=False, text="milk"))
