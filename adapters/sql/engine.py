@@ -51,6 +51,10 @@ def build_engine(
     create = _cooperative_engine if cooperative else sa.create_engine
     engine = create(
         parsed,
+        # Transactions are begun by the unit of work, only when it writes or locks
+        # (SqlSession): a read needs no BEGIN and no ROLLBACK round trip, and a
+        # connection never switches modes on its way in and out of the pool.
+        isolation_level="AUTOCOMMIT",
         hide_parameters=True,
         pool_size=options.pool_size,
         max_overflow=options.max_overflow,

@@ -26,10 +26,8 @@ class SqlSession:
 
     def __init__(self, connection: sa.Connection, *, lazy_transaction: bool = False) -> None:
         self._connection = connection
+        self._lazy = lazy_transaction
         self._outside_transaction = lazy_transaction
-        if lazy_transaction:
-            self._isolation = connection.default_isolation_level
-            connection.execution_options(isolation_level="AUTOCOMMIT")
 
     @property
     def dialect_name(self) -> str:
@@ -61,10 +59,17 @@ class SqlSession:
             result = self._connection.execute(statement, parameters)
             return int(result.rowcount)
 
+    def commit(self) -> None:
+        """Commit what was written; the next write or lock begins a new transaction."""
+        with storage_errors():
+            self._connection.commit()
+        self._outside_transaction = self._lazy
+
     def _begin(self) -> None:
         if self._outside_transaction:
             self._outside_transaction = False
-            # Ends the autocommit pseudo-transaction (no round trip); the next
-            # statement then begins a real one at the default isolation level.
-            self._connection.commit()
-            self._connection.execution_options(isolation_level=self._isolation)
+            # The connection is in autocommit (see build_engine): this opens the
+            # transaction that commit() ends, or that returning the connection to
+            # the pool rolls back.
+            with storage_errors():
+                self._connection.exec_driver_sql("BEGIN")

@@ -34,7 +34,7 @@ class SqlUnitOfWork(UnitOfWork):
             self._connection = self._engine.connect()
         # SQLite's begin hook takes its write lock up front: it keeps eager transactions.
         lazy = self._connection.dialect.name == "postgresql"
-        session = SqlSession(self._connection, lazy_transaction=lazy)
+        self._session = session = SqlSession(self._connection, lazy_transaction=lazy)
         self.todos = SqlTodoRepository(session)
         self.users = SqlUserRepository(session)
         self.idempotency = SqlIdempotencyRepository(session)
@@ -60,5 +60,4 @@ class SqlUnitOfWork(UnitOfWork):
     def commit(self) -> None:
         if self._connection is None:
             raise RuntimeError("commit outside of the unit of work's `with` block")
-        with storage_errors():
-            self._connection.commit()
+        self._session.commit()
