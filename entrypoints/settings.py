@@ -72,8 +72,8 @@ class Settings(BaseSettings):
     user_cache_seconds: float = Field(
         default=5,
         ge=0,
-        description="Each worker remembers a user this long: a deactivation takes effect "
-        "within it. 0 looks the user up on every request.",
+        description="Each worker remembers a user, and a verified token, this long: a "
+        "deactivation or a withdrawn signing key takes effect within it. 0: never remember.",
     )
 
     host: str = Field(default="127.0.0.1", description="Address `serve` listens on.")

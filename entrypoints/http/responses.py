@@ -13,6 +13,6 @@ def json_response(
 
     A route declares its schema as `response_model` for the OpenAPI document and
     returns this: FastAPI would otherwise validate every response against the
-    schema again, which cost more than the rest of a `get`'s Python.
+    schema a second time before serializing it.
     """
     return Response(body.model_dump_json(), status, headers, JSON)
