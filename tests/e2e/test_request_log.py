@@ -1,6 +1,7 @@
 """One access line per request, and an X-Request-ID on every response."""
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -126,3 +127,12 @@ def test_a_request_that_fails_unexpectedly_answers_500_with_its_id_and_is_logged
     assert response.headers["x-request-id"] == "r-500"
     [line] = _access_lines(caplog)
     assert (line.request_id, line.status) == ("r-500", 500)  # type: ignore[attr-defined]
+
+
+def test_generated_request_ids_are_distinct_and_tell_nothing_of_their_order(
+    client: TestClient,
+) -> None:
+    generated = [client.get("/healthz").headers["x-request-id"] for _ in range(20)]
+    assert all(re.fullmatch(r"[0-9a-f]{32}", request_id) for request_id in generated)
+    # A counter, or a prefix per process, would show in shared leading characters.
+    assert len({request_id[:8] for request_id in generated}) == len(generated)
