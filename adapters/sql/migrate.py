@@ -43,6 +43,10 @@ def _run(url: str, step: Callable[[Config], None]) -> None:
     engine = build_engine(url)
     try:
         with storage_errors(), engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # The engine's connections are in autocommit (build_engine); a migration
+                # is all or nothing, in one transaction.
+                connection.execution_options(isolation_level="READ COMMITTED")
             config = _config()
             config.attributes["connection"] = connection
             step(config)

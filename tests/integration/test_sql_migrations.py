@@ -37,6 +37,23 @@ def _differences(url: str) -> list[object]:
 
 
 @pytest.mark.postgres
+def test_a_migration_that_fails_half_way_leaves_the_schema_as_it_was(
+    empty_postgres_url: str,
+) -> None:
+    engine = build_engine(empty_postgres_url)
+    try:
+        with engine.connect() as connection:
+            # Revision 0001 goes through, then 0002 finds its table taken.
+            connection.exec_driver_sql("CREATE TABLE idempotency_keys (taken integer)")
+            connection.commit()
+    finally:
+        engine.dispose()
+    with pytest.raises(sa.exc.ProgrammingError):
+        migrate_to_head(empty_postgres_url)
+    assert _tables(empty_postgres_url) == {"idempotency_keys"}
+
+
+@pytest.mark.postgres
 def test_an_empty_database_migrates_to_head_and_back_to_base(empty_postgres_url: str) -> None:
     assert not schema_is_current(empty_postgres_url)
 
