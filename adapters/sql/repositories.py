@@ -69,8 +69,10 @@ class SqlTodoRepository(TodoRepository):
     def find_with_total(self, owner_id: UserId, query: TodoQuery) -> tuple[Sequence[Todo], int]:
         listing = find_listing(owner_id, query, with_total=True)
         rows = self._session.read(listing.statement, listing.parameters)
-        if not rows:  # past the last page: nothing carried the total
-            return [], self.count(owner_id, query.filters)
+        if not rows:
+            if query.offset == 0 and query.after is None:
+                return [], 0  # the first page is empty: nothing matches
+            return [], self.count(owner_id, query.filters)  # past the last page
         return [todo_from_columns(row) for row in rows], int(rows[0][TOTAL])
 
     @staticmethod

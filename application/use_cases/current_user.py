@@ -1,3 +1,4 @@
+import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -81,22 +82,29 @@ class CachedTokenVerifier(TokenVerifier):
         self._verifier = verifier
         self._clock = clock
         self._ttl = ttl
-        self._claims: ExpiringCache[str, VerifiedClaims] = ExpiringCache(max_entries)
+        # Keyed by a digest: live credentials of up to 8 KiB need not sit in memory.
+        self._claims: ExpiringCache[bytes, VerifiedClaims] = ExpiringCache(max_entries)
         self.may_block = verifier.may_block
 
     def remembered(self, token: str) -> VerifiedClaims | None:
         """The claims of a token accepted lately, without verifying anything."""
-        return self._claims.get(token, self._clock.now())
+        return self._claims.get(_digest(token), self._clock.now())
 
     def verify(self, token: str) -> VerifiedClaims:
         claims = self.remembered(token)
         if claims is None:
             claims = self._verifier.verify(token)
-            until = self._clock.now() + self._ttl
+            now = self._clock.now()
+            until = now + self._ttl
             if claims.expires_at is not None:
                 until = min(until, claims.expires_at)
-            self._claims.put(token, claims, until)
+            if until > now:
+                self._claims.put(_digest(token), claims, until)
         return claims
+
+
+def _digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
 
 
 class Authenticate:

@@ -5,8 +5,6 @@ from typing import Annotated, Concatenate, ParamSpec, TypeVar
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from application import VerifiedClaims
-from application.use_cases import Authenticate
 from domain import User, UserId
 from entrypoints.container import Container
 from entrypoints.http.errors import MissingCredentialsError
@@ -26,51 +24,47 @@ bearer_scheme = HTTPBearer(
 
 
 class Caller:
-    """The bearer of a request's token: the only way a route reaches a use case as a user.
+    """The authenticated user of a request: the only way a route reaches a use case as a user.
 
-    The user is looked up and the use case run in one call into the storage
-    (`Storage.call`: a greenlet on the event loop for PostgreSQL, a worker thread
-    otherwise), so no route can act for an unauthenticated user and a request
-    costs no more than one hand-over. Checking the token needs no hand-over unless
-    it may wait on the identity provider's keys (a JWKS fetch): then a worker thread.
+    Built by `bearer_caller` before FastAPI validates the route's own parameters, so a
+    bad token is 401 (a deactivated user 403) whatever else is wrong with the request.
+    A use case runs through the storage (`Storage.call`: a greenlet on the event loop
+    for PostgreSQL, a worker thread otherwise).
     """
 
-    def __init__(self, token: str, authenticate: Authenticate, storage: Storage) -> None:
-        self._token = token
-        self._authenticate = authenticate
+    def __init__(self, user: User, storage: Storage) -> None:
+        self.user = user
         self._storage = storage
-
-    async def user(self) -> User:
-        """The active user behind the token: InvalidTokenError, UserDeactivatedError."""
-        return await self._storage.call(partial(self._authenticate.user, await self._claims()))
 
     async def act(
         self, use_case: Callable[Concatenate[UserId, P], T], *args: P.args, **kwargs: P.kwargs
     ) -> T:
         """`use_case(user.id, *args, **kwargs)` for the authenticated user."""
-        claims = await self._claims()
-
-        def as_the_user() -> T:
-            return use_case(self._authenticate.user(claims).id, *args, **kwargs)
-
-        return await self._storage.call(as_the_user)
-
-    async def _claims(self) -> VerifiedClaims:
-        claims = self._authenticate.claims_without_waiting(self._token)
-        if claims is None:
-            claims = await in_worker_thread(partial(self._authenticate.claims, self._token))
-        return claims
+        return await self._storage.call(partial(use_case, self.user.id, *args, **kwargs))
 
 
 async def bearer_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer_scheme)],
 ) -> Caller:
-    """The caller behind the bearer token; 401 at once, on the event loop, without one."""
+    """The user behind the bearer token: 401 without one or with a bad one, 403 if off.
+
+    The token is checked on the event loop unless that may wait on the identity
+    provider's keys (a JWKS fetch): then in a worker thread. The user is looked up
+    (remembered for USER_CACHE_SECONDS) through the storage.
+    """
     if credentials is None:
         raise MissingCredentialsError
     container: Container = request.app.state.container
-    return Caller(credentials.credentials, container.authenticate(), container.storage())
+    authenticate, storage, token = (
+        container.authenticate(),
+        container.storage(),
+        credentials.credentials,
+    )
+    claims = authenticate.claims_without_waiting(token)
+    if claims is None:
+        claims = await in_worker_thread(partial(authenticate.claims, token))
+    return Caller(await storage.call(partial(authenticate.user, claims)), storage)
 
 
 AuthenticatedCaller = Annotated[Caller, Depends(bearer_caller)]

@@ -17,9 +17,9 @@ class BearerGate:
     same requests the same way; the gate only answers them before FastAPI's stack
     (routing, dependency solving, exception handlers), which costs several times
     what the refusal does: anonymous traffic is the cheapest to send and the first
-    a flood is made of. Which routes need a token is read from their dependencies,
-    so a new route cannot be left out; any other path or method is passed on and
-    gets its 404 or 405 as before.
+    a flood is made of. Which of the routes it is given need a token is read from
+    their dependencies, so a new route on the app's routers (`app.ROUTERS`) cannot
+    be left out; any other path or method is passed on and gets its 404 or 405.
     """
 
     def __init__(self, app: ASGIApp, routes: Iterable[BaseRoute]) -> None:

@@ -17,7 +17,8 @@ access_log = logging.getLogger("todo.access")
 
 # A counter hashed under a key of the process's own: unique and as unguessable as a
 # uuid4 (a bare counter would tell clients how busy the service is), for a third of
-# its cost, with no trip to the kernel's random source per request.
+# its cost, with no trip to the kernel's random source per request. uvicorn spawns
+# its workers, so each draws its own key (a forking server would have to re-key).
 _PROCESS_KEY = secrets.token_bytes(32)
 _SEQUENCE = itertools.count(1)
 

@@ -10,9 +10,11 @@ def server_options(settings: Settings) -> dict[str, Any]:
 
     - The fastest stack uvicorn runs on, named rather than left to "auto", so that a
       missing uvloop or httptools stops start-up instead of silently costing half
-      the throughput. uvloop also sets TCP_NODELAY on every accepted connection,
-      which asyncio skips on the socket uvicorn shares between workers: without it,
-      each response on a kept-alive connection waited ~40 ms for a delayed ACK.
+      the throughput (serving therefore needs CPython on Linux or macOS, where the
+      project's dependencies install uvloop). uvloop also sets TCP_NODELAY on every
+      accepted connection, which asyncio skips on the socket uvicorn shares between
+      workers: without it, each response on a kept-alive connection waited ~40 ms
+      for a delayed ACK.
     - Logging is ours, in this process and (log_config) in every worker: uvicorn's
       access log would write raw paths and queries, and its log_level would reopen
       the ASGI message trace.

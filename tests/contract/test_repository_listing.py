@@ -89,7 +89,11 @@ def test_offset_pages_skip_that_many_todos_of_the_order(backend: Backend, offset
 
 
 @pytest.mark.parametrize("offset", [0, 5, 8, 50])
-@pytest.mark.parametrize("filters", [TodoFilters(), TodoFilters(text="app")], ids=["all", "q"])
+@pytest.mark.parametrize(
+    "filters",
+    [TodoFilters(), TodoFilters(text="app"), TodoFilters(text="no such title")],
+    ids=["all", "q", "nothing matches"],
+)
 def test_a_page_comes_with_the_total_of_every_matching_todo_even_past_the_last_page(
     backend: Backend, offset: int, filters: TodoFilters
 ) -> None:

@@ -119,6 +119,22 @@ def test_an_untrustworthy_token_is_401_invalid_token(strict_client: TestClient, 
     _assert_401(strict_client.get("/api/todos", headers=bearer(token)), INVALID_TOKEN)
 
 
+INVALID_REQUESTS = [
+    ("GET", "/api/todos/not-a-uuid", None),
+    ("GET", "/api/todos?limit=0", None),
+    ("POST", "/api/todos", {}),
+    ("PATCH", "/api/todos/0b9a4a52-6a4f-4a8e-9c43-6f1f4c1e2b10", {"owner": "mallory"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), INVALID_REQUESTS)
+def test_a_bad_token_is_401_whatever_else_is_wrong_with_the_request(
+    client: TestClient, method: str, path: str, body: dict[str, Any] | None
+) -> None:
+    forged = bearer(_signed(_claims(), secret="another-secret-of-at-least-32-bytes!"))
+    _assert_401(client.request(method, path, headers=forged, json=body), INVALID_TOKEN)
+
+
 def test_a_deactivated_user_is_403_until_reactivated(
     client: TestClient, container: Container, alice: Headers
 ) -> None:
@@ -135,6 +151,9 @@ def test_a_deactivated_user_is_403_until_reactivated(
         response = client.request(method, path, headers=alice, json={"title": "a"})
         assert response.status_code == 403
         assert response.headers["content-type"] == "application/problem+json"
+    for method, path, body in INVALID_REQUESTS:
+        # Who is asking is settled before what is asked.
+        assert client.request(method, path, headers=alice, json=body).status_code == 403
     set_active(True)
     assert client.get("/api/users/me", headers=alice).status_code == 200
 

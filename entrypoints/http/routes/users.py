@@ -21,4 +21,4 @@ router = APIRouter(prefix="/api/users", tags=["users"])
     responses={**answers(200, USER_EXAMPLE), **documented(401, 403, 503)},
 )
 async def current_user(caller: AuthenticatedCaller) -> Response:
-    return json_response(UserOut.of(await caller.user()))
+    return json_response(UserOut.of(caller.user))
