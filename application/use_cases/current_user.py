@@ -49,7 +49,11 @@ class CachedCurrentUser:
     """
 
     def __init__(
-        self, current_user: CurrentUser, clock: Clock, ttl: timedelta, max_entries: int = 10_000
+        self,
+        current_user: Callable[[VerifiedClaims], User],
+        clock: Clock,
+        ttl: timedelta,
+        max_entries: int = 10_000,
     ) -> None:
         self._current_user = current_user
         self._clock = clock
@@ -57,12 +61,15 @@ class CachedCurrentUser:
         self._users: ExpiringCache[str, User] = ExpiringCache(max_entries)
 
     def __call__(self, claims: VerifiedClaims) -> User:
-        now = self._clock.now()
-        user = self._users.get(claims.subject, now)
+        user = self.remembered(claims)
         if user is None:
             user = self._current_user(claims)
-            self._users.put(claims.subject, user, now + self._ttl)
+            self._users.put(claims.subject, user, self._clock.now() + self._ttl)
         return user
+
+    def remembered(self, claims: VerifiedClaims) -> User | None:
+        """The user returned for these claims lately, without asking the database."""
+        return self._users.get(claims.subject, self._clock.now())
 
 
 class CachedTokenVerifier(TokenVerifier):
@@ -111,13 +118,11 @@ class Authenticate:
     """The active user a bearer token speaks for; any doubt about the token is InvalidTokenError.
 
     In two steps for callers on an event loop, since either may wait: `claims` on the
-    identity provider's keys (`claims_without_waiting` says whether it would), `user`
-    on the database.
+    identity provider's keys, `user` on the database; each has a `..._without_waiting`
+    form that answers None where it would wait.
     """
 
-    def __init__(
-        self, tokens: CachedTokenVerifier, current_user: Callable[[VerifiedClaims], User]
-    ) -> None:
+    def __init__(self, tokens: CachedTokenVerifier, current_user: CachedCurrentUser) -> None:
         self._tokens = tokens
         self._current_user = current_user
 
@@ -136,6 +141,10 @@ class Authenticate:
 
     def user(self, claims: VerifiedClaims) -> User:
         return self._current_user(claims)
+
+    def user_without_waiting(self, claims: VerifiedClaims) -> User | None:
+        """The user when remembered (an active one, checked lately), else None."""
+        return self._current_user.remembered(claims)
 
     @staticmethod
     def _checked(claims: VerifiedClaims) -> VerifiedClaims:

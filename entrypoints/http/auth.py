@@ -50,8 +50,8 @@ async def bearer_caller(
     """The user behind the bearer token: 401 without one or with a bad one, 403 if off.
 
     The token is checked on the event loop unless that may wait on the identity
-    provider's keys (a JWKS fetch): then in a worker thread. The user is looked up
-    (remembered for USER_CACHE_SECONDS) through the storage.
+    provider's keys (a JWKS fetch): then in a worker thread. The user, unless
+    remembered from the last USER_CACHE_SECONDS, is looked up through the storage.
     """
     if credentials is None:
         raise MissingCredentialsError
@@ -64,7 +64,10 @@ async def bearer_caller(
     claims = authenticate.claims_without_waiting(token)
     if claims is None:
         claims = await in_worker_thread(partial(authenticate.claims, token))
-    return Caller(await storage.call(partial(authenticate.user, claims)), storage)
+    user = authenticate.user_without_waiting(claims)
+    if user is None:
+        user = await storage.call(partial(authenticate.user, claims))
+    return Caller(user, storage)
 
 
 AuthenticatedCaller = Annotated[Caller, Depends(bearer_caller)]

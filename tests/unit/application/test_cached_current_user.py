@@ -53,3 +53,14 @@ def test_a_full_cache_starts_over_instead_of_growing(
     service.set_user_active(UserId("alice"), active=False)
     with pytest.raises(UserDeactivatedError):
         sut(VerifiedClaims("alice"))
+
+
+def test_a_remembered_user_is_had_without_asking_and_an_unknown_one_is_not(
+    sut: CachedCurrentUser, service: TodoService
+) -> None:
+    assert sut.remembered(VerifiedClaims("alice")) is None
+    sut(VerifiedClaims("alice"))
+    service.set_user_active(UserId("alice"), active=False)
+    remembered = sut.remembered(VerifiedClaims("alice"))
+    assert remembered is not None
+    assert remembered.active  # as returned, within the bound

@@ -4,7 +4,7 @@ import pytest
 
 from application import VerifiedClaims
 from application.errors import InvalidTokenError
-from application.use_cases import Authenticate, CachedTokenVerifier
+from application.use_cases import Authenticate, CachedCurrentUser, CachedTokenVerifier
 from tests.factories import FixedClock
 
 TTL = timedelta(seconds=5)
@@ -91,7 +91,8 @@ def test_the_cache_starts_over_when_full() -> None:
 
 def test_claims_that_may_need_the_network_are_not_had_without_waiting_until_remembered() -> None:
     inner = CountingVerifier(may_block=True)
-    sut = Authenticate(_cached(inner), lambda claims: pytest.fail("no user is needed"))
+    users = CachedCurrentUser(lambda _: pytest.fail("no user is needed"), inner.clock, TTL)
+    sut = Authenticate(_cached(inner), users)
     assert sut.claims_without_waiting("alice-token") is None
     assert inner.verifications == 0
     sut.claims("alice-token")
@@ -102,7 +103,8 @@ def test_claims_that_may_need_the_network_are_not_had_without_waiting_until_reme
 
 def test_claims_that_need_no_network_are_checked_at_once_and_refusals_raise() -> None:
     inner = CountingVerifier(may_block=False)
-    sut = Authenticate(_cached(inner), lambda claims: pytest.fail("no user is needed"))
+    users = CachedCurrentUser(lambda _: pytest.fail("no user is needed"), inner.clock, TTL)
+    sut = Authenticate(_cached(inner), users)
     claims = sut.claims_without_waiting("alice-token")
     assert claims is not None
     assert claims.subject == "alice"

@@ -4,7 +4,7 @@ import pytest
 
 from application import TodoService, VerifiedClaims
 from application.errors import InvalidTokenError
-from application.use_cases import Authenticate, CachedTokenVerifier
+from application.use_cases import Authenticate, CachedCurrentUser, CachedTokenVerifier
 from domain import UserDeactivatedError, UserId, UserNotFoundError
 from tests.factories import T0, FixedClock
 
@@ -53,8 +53,9 @@ class _StaticVerifier:
 
 
 def _authenticate(service: TodoService) -> Authenticate:
-    tokens = CachedTokenVerifier(_StaticVerifier(), FixedClock(), timedelta(seconds=5))
-    return Authenticate(tokens, service.current_user)
+    clock, bound = FixedClock(), timedelta(seconds=5)
+    tokens = CachedTokenVerifier(_StaticVerifier(), clock, bound)
+    return Authenticate(tokens, CachedCurrentUser(service.current_user, clock, bound))
 
 
 def test_authenticate_returns_the_user_behind_a_valid_token(service: TodoService) -> None:
