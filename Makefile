@@ -7,7 +7,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
-SOURCES := domain application adapters entrypoints tests
+SOURCES := todo_service/__init__.py todo_service/__main__.py domain application adapters entrypoints tests
 
 .PHONY: help install run migrate secrets test lint format bench
 

@@ -1,8 +1,8 @@
 import uuid
 from datetime import UTC, datetime
 
-from application.ports import Clock, IdGenerator
-from domain import TodoId
+from todo_service.application.ports import Clock, IdGenerator
+from todo_service.domain import TodoId
 
 
 class SystemClock(Clock):

@@ -1,6 +1,6 @@
 """The in-process API: use cases over ports, free of HTTP, SQL and frameworks."""
 
-from application.errors import (
+from todo_service.application.errors import (
     ApplicationError,
     AuthenticationUnavailableError,
     ConcurrentUpdateError,
@@ -9,10 +9,17 @@ from application.errors import (
     StaleWriteError,
     StorageUnavailableError,
 )
-from application.listing import Sort, SortDirection, SortField, TodoFilters, TodoPage, TodoQuery
-from application.ports import VerifiedClaims
-from application.service import TodoService
-from application.use_cases import ListTodosRequest
+from todo_service.application.listing import (
+    Sort,
+    SortDirection,
+    SortField,
+    TodoFilters,
+    TodoPage,
+    TodoQuery,
+)
+from todo_service.application.ports import VerifiedClaims
+from todo_service.application.service import TodoService
+from todo_service.application.use_cases import ListTodosRequest
 
 __all__ = [
     "ApplicationError",

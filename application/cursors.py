@@ -6,8 +6,8 @@ import json
 from datetime import datetime
 from uuid import UUID
 
-from application.listing import Position, Sort, SortField, SortValue, TodoFilters
-from domain import InvalidValueError, UserId
+from todo_service.application.listing import Position, Sort, SortField, SortValue, TodoFilters
+from todo_service.domain import InvalidValueError, UserId
 
 # Room for a position at the longest title: 200 characters of up to 4 UTF-8 bytes each.
 MAX_CURSOR_LENGTH = 1500

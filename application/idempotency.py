@@ -4,7 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from domain import InvalidValueError, Todo, TodoId, UserId
+from todo_service.domain import InvalidValueError, Todo, TodoId, UserId
 
 DEFAULT_IDEMPOTENCY_TTL = timedelta(hours=24)
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")

@@ -3,8 +3,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import ClassVar
 
-from domain import InvalidValueError, Priority, Todo, TodoId
-from domain.values import parse_optional_instant, require_text
+from todo_service.domain import InvalidValueError, Priority, Todo, TodoId
+from todo_service.domain.values import parse_optional_instant, require_text
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100

@@ -4,9 +4,9 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
-from application.idempotency import IdempotencyRecord
-from application.listing import TodoFilters, TodoQuery
-from domain import Todo, TodoId, User, UserId
+from todo_service.application.idempotency import IdempotencyRecord
+from todo_service.application.listing import TodoFilters, TodoQuery
+from todo_service.domain import Todo, TodoId, User, UserId
 
 
 class Clock(Protocol):

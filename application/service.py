@@ -1,10 +1,10 @@
 from dataclasses import dataclass
 from datetime import timedelta
 
-from application.cursors import CursorCodec
-from application.idempotency import DEFAULT_IDEMPOTENCY_TTL
-from application.ports import Clock, IdGenerator, UnitOfWorkFactory
-from application.use_cases import (
+from todo_service.application.cursors import CursorCodec
+from todo_service.application.idempotency import DEFAULT_IDEMPOTENCY_TTL
+from todo_service.application.ports import Clock, IdGenerator, UnitOfWorkFactory
+from todo_service.application.use_cases import (
     CreateTodo,
     CurrentUser,
     DeleteTodo,

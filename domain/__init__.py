@@ -1,6 +1,6 @@
 """The todo domain: entities, values and rules, in the standard library only."""
 
-from domain.errors import (
+from todo_service.domain.errors import (
     DomainError,
     InvalidValueError,
     TodoNotFoundError,
@@ -8,9 +8,9 @@ from domain.errors import (
     UserNotFoundError,
     VersionConflictError,
 )
-from domain.todo import UNSET, NewTodo, Todo, TodoChanges, TodoId, Unset
-from domain.user import User, UserId
-from domain.values import Priority
+from todo_service.domain.todo import UNSET, NewTodo, Todo, TodoChanges, TodoId, Unset
+from todo_service.domain.user import User, UserId
+from todo_service.domain.values import Priority
 
 __all__ = [
     "UNSET",

@@ -4,9 +4,9 @@ from enum import Enum
 from typing import Final
 from uuid import UUID
 
-from domain.errors import InvalidValueError, TodoNotFoundError, VersionConflictError
-from domain.user import UserId
-from domain.values import (
+from todo_service.domain.errors import InvalidValueError, TodoNotFoundError, VersionConflictError
+from todo_service.domain.user import UserId
+from todo_service.domain.values import (
     Priority,
     parse_description,
     parse_instant,

@@ -1,8 +1,8 @@
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from domain.errors import InvalidValueError, UserDeactivatedError
-from domain.values import parse_instant, require_text
+from todo_service.domain.errors import InvalidValueError, UserDeactivatedError
+from todo_service.domain.values import parse_instant, require_text
 
 USER_ID_MAX_LENGTH = 255
 EMAIL_MAX_LENGTH = 320

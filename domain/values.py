@@ -2,7 +2,7 @@ import re
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from domain.errors import InvalidValueError
+from todo_service.domain.errors import InvalidValueError
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 5000

@@ -2,9 +2,9 @@ import secrets
 
 from dependency_injector import providers
 
-from application import TodoService
-from entrypoints.container import Container
-from entrypoints.settings import Settings, derived_cursor_secret
+from todo_service.application import TodoService
+from todo_service.entrypoints.container import Container
+from todo_service.entrypoints.settings import Settings, derived_cursor_secret
 
 
 def build_container(settings: Settings, *, on_event_loop: bool = False) -> Container:

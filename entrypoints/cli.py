@@ -4,12 +4,16 @@ from collections.abc import Callable, Sequence
 
 from pydantic import ValidationError
 
-from adapters.jwt import mint_token
-from application import StorageUnavailableError
-from domain import InvalidValueError, UserId, UserNotFoundError
-from entrypoints.bootstrap import bootstrap, build_container, require_serving_configuration
-from entrypoints.logging_setup import configure_logging
-from entrypoints.settings import ConfigurationError, Settings
+from todo_service.adapters.jwt import mint_token
+from todo_service.application import StorageUnavailableError
+from todo_service.domain import InvalidValueError, UserId, UserNotFoundError
+from todo_service.entrypoints.bootstrap import (
+    bootstrap,
+    build_container,
+    require_serving_configuration,
+)
+from todo_service.entrypoints.logging_setup import configure_logging
+from todo_service.entrypoints.settings import ConfigurationError, Settings
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -21,9 +25,9 @@ class CommandError(Exception):
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn  # noqa: PLC0415 - only `serve` needs the server and the web stack
 
-    from entrypoints.http.app import create_app  # noqa: PLC0415
-    from entrypoints.http.asgi import APP_FACTORY  # noqa: PLC0415
-    from entrypoints.http.server import server_options  # noqa: PLC0415
+    from todo_service.entrypoints.http.app import create_app  # noqa: PLC0415
+    from todo_service.entrypoints.http.asgi import APP_FACTORY  # noqa: PLC0415
+    from todo_service.entrypoints.http.server import server_options  # noqa: PLC0415
 
     configure_logging(settings.log_level, access_log=settings.access_log)
     container = build_container(settings, on_event_loop=True)

@@ -1,9 +1,9 @@
 from datetime import timedelta
 from typing import Any
 
-from adapters.jwt import JwtConfig
-from adapters.sql import SqlEngineOptions
-from entrypoints.settings import ConfigurationError, Settings, derived_cursor_secret
+from todo_service.adapters.jwt import JwtConfig
+from todo_service.adapters.sql import SqlEngineOptions
+from todo_service.entrypoints.settings import ConfigurationError, Settings, derived_cursor_secret
 
 
 def jwt_config(settings: Settings) -> JwtConfig:

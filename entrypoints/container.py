@@ -3,13 +3,13 @@ from typing import Any
 
 from dependency_injector import containers, providers
 
-from adapters.jwt import PyJwtTokenVerifier
-from adapters.system import RandomIdGenerator, SystemClock
-from application import TodoService
-from application.use_cases import Authenticate, CachedCurrentUser, CachedTokenVerifier
-from entrypoints import configuration
-from entrypoints.settings import Settings
-from entrypoints.storage import MemoryStorage, SqlStorage
+from todo_service.adapters.jwt import PyJwtTokenVerifier
+from todo_service.adapters.system import RandomIdGenerator, SystemClock
+from todo_service.application import TodoService
+from todo_service.application.use_cases import Authenticate, CachedCurrentUser, CachedTokenVerifier
+from todo_service.entrypoints import configuration
+from todo_service.entrypoints.settings import Settings
+from todo_service.entrypoints.storage import MemoryStorage, SqlStorage
 
 
 def _use_case(service: providers.Provider[TodoService], name: str) -> providers.Provider[Any]:

@@ -4,8 +4,8 @@ from typing import Protocol, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.util import greenlet_spawn
 
-from adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from adapters.sql import (
+from todo_service.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from todo_service.adapters.sql import (
     SqlEngineOptions,
     SqlUnitOfWork,
     build_engine,
@@ -14,9 +14,9 @@ from adapters.sql import (
     migrate_to_head,
     normalize_database_url,
 )
-from application.ports import UnitOfWork
-from entrypoints.settings import ConfigurationError
-from entrypoints.worker_threads import in_worker_thread
+from todo_service.application.ports import UnitOfWork
+from todo_service.entrypoints.settings import ConfigurationError
+from todo_service.entrypoints.worker_threads import in_worker_thread
 
 T = TypeVar("T")
 

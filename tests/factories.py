@@ -6,8 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from application.ports import Clock, IdGenerator
-from domain import NewTodo, Todo, TodoId, UserId
+from todo_service.application.ports import Clock, IdGenerator
+from todo_service.domain import NewTodo, Todo, TodoId, UserId
 
 ALICE = UserId("alice")
 BOB = UserId("bob")

@@ -8,7 +8,6 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from adapters.sql import SqlEngineOptions, build_engine, migrate_to_head
 from tests.conftest import (
     POSTGRES_HOST,
     POSTGRES_PORT,
@@ -17,6 +16,7 @@ from tests.conftest import (
 )
 from tests.support.pgbouncer import PgBouncer, pgbouncer_binary, running_pgbouncer
 from tests.support.unavailable import unavailable
+from todo_service.adapters.sql import SqlEngineOptions, build_engine, migrate_to_head
 
 PGBOUNCER_MISSING = "pgbouncer is not installed (apt-get install -y pgbouncer)"
 POOLED = SqlEngineOptions(prepare_threshold=None)

@@ -1,8 +1,8 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from application.ports import VerifiedClaims
-from domain import InvalidValueError, UserId
+from todo_service.application.ports import VerifiedClaims
+from todo_service.domain import InvalidValueError, UserId
 
 
 def claims_from(payload: dict[str, Any]) -> VerifiedClaims | None:

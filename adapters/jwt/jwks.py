@@ -3,8 +3,8 @@ from typing import Any
 from jwt import PyJWK, PyJWKClient
 from jwt.exceptions import PyJWKClientConnectionError, PyJWKSetError, PyJWTError
 
-from adapters.jwt.config import JwtConfig
-from application.errors import AuthenticationUnavailableError, InvalidTokenError
+from todo_service.adapters.jwt.config import JwtConfig
+from todo_service.application.errors import AuthenticationUnavailableError, InvalidTokenError
 
 # PyJWT wraps connection errors, but not a body that breaks off or is not JSON.
 _FETCH_FAILURES = (PyJWKClientConnectionError, PyJWKSetError, ValueError, OSError, RecursionError)

@@ -3,7 +3,7 @@ from typing import Any
 
 import jwt
 
-from adapters.jwt.config import require_strong_secret
+from todo_service.adapters.jwt.config import require_strong_secret
 
 
 def mint_token(

@@ -4,11 +4,11 @@ import jwt
 from jwt import PyJWK
 from jwt.types import Options
 
-from adapters.jwt.claims import claims_from
-from adapters.jwt.config import JwtConfig
-from adapters.jwt.jwks import JwksKeys
-from application.errors import InvalidTokenError
-from application.ports import TokenVerifier, VerifiedClaims
+from todo_service.adapters.jwt.claims import claims_from
+from todo_service.adapters.jwt.config import JwtConfig
+from todo_service.adapters.jwt.jwks import JwksKeys
+from todo_service.application.errors import InvalidTokenError
+from todo_service.application.ports import TokenVerifier, VerifiedClaims
 
 MAX_TOKEN_LENGTH = 8 * 1024
 

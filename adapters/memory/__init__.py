@@ -1,4 +1,4 @@
-from adapters.memory.store import InMemoryStore
-from adapters.memory.unit_of_work import InMemoryUnitOfWork
+from todo_service.adapters.memory.store import InMemoryStore
+from todo_service.adapters.memory.unit_of_work import InMemoryUnitOfWork
 
 __all__ = ["InMemoryStore", "InMemoryUnitOfWork"]

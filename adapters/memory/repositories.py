@@ -3,12 +3,12 @@ from datetime import datetime
 from functools import cmp_to_key
 from itertools import islice
 
-from adapters.memory.store import InMemoryStore, Journal
-from application.errors import StaleWriteError
-from application.idempotency import IdempotencyRecord
-from application.listing import Position, TodoFilters, TodoQuery, compare_positions
-from application.ports import IdempotencyRepository, TodoRepository, UserRepository
-from domain import Todo, TodoId, User, UserId
+from todo_service.adapters.memory.store import InMemoryStore, Journal
+from todo_service.application.errors import StaleWriteError
+from todo_service.application.idempotency import IdempotencyRecord
+from todo_service.application.listing import Position, TodoFilters, TodoQuery, compare_positions
+from todo_service.application.ports import IdempotencyRepository, TodoRepository, UserRepository
+from todo_service.domain import Todo, TodoId, User, UserId
 
 
 class InMemoryTodoRepository(TodoRepository):

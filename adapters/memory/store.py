@@ -2,8 +2,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from application.idempotency import IdempotencyRecord
-from domain import Todo, TodoId, User, UserId
+from todo_service.application.idempotency import IdempotencyRecord
+from todo_service.domain import Todo, TodoId, User, UserId
 
 _ABSENT: Any = object()
 K = TypeVar("K")

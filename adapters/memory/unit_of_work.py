@@ -1,13 +1,13 @@
 from types import TracebackType
 from typing import Self
 
-from adapters.memory.repositories import (
+from todo_service.adapters.memory.repositories import (
     InMemoryIdempotencyRepository,
     InMemoryTodoRepository,
     InMemoryUserRepository,
 )
-from adapters.memory.store import InMemoryStore, Journal
-from application.ports import UnitOfWork
+from todo_service.adapters.memory.store import InMemoryStore, Journal
+from todo_service.application.ports import UnitOfWork
 
 
 class InMemoryUnitOfWork(UnitOfWork):

@@ -1,9 +1,9 @@
-from adapters.sql.engine import SqlEngineOptions, build_engine, is_cooperative
-from adapters.sql.health import database_is_reachable
-from adapters.sql.migrate import downgrade_to_base, migrate_to_head, schema_is_current
-from adapters.sql.repositories import SqlTodoRepository, SqlUserRepository
-from adapters.sql.unit_of_work import SqlUnitOfWork
-from adapters.sql.urls import normalize_database_url
+from todo_service.adapters.sql.engine import SqlEngineOptions, build_engine, is_cooperative
+from todo_service.adapters.sql.health import database_is_reachable
+from todo_service.adapters.sql.migrate import downgrade_to_base, migrate_to_head, schema_is_current
+from todo_service.adapters.sql.repositories import SqlTodoRepository, SqlUserRepository
+from todo_service.adapters.sql.unit_of_work import SqlUnitOfWork
+from todo_service.adapters.sql.urls import normalize_database_url
 
 __all__ = [
     "SqlEngineOptions",

@@ -7,8 +7,8 @@ from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from adapters.sql.liveness import ping_when_idle
-from adapters.sql.urls import normalize_database_url
+from todo_service.adapters.sql.liveness import ping_when_idle
+from todo_service.adapters.sql.urls import normalize_database_url
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,7 +3,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import exc
 
-from application.errors import StorageUnavailableError
+from todo_service.application.errors import StorageUnavailableError
 
 
 def is_unavailable(error: exc.SQLAlchemyError) -> bool:

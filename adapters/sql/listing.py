@@ -6,9 +6,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
-from adapters.sql.tables import todos_table
-from application.listing import Sort, SortField, TodoFilters, TodoQuery
-from domain import UserId
+from todo_service.adapters.sql.tables import todos_table
+from todo_service.application.listing import Sort, SortField, TodoFilters, TodoQuery
+from todo_service.domain import UserId
 
 _SORT_COLUMNS: dict[SortField, sa.Column[Any]] = {
     SortField.CREATED_AT: todos_table.c.created_at,

@@ -2,10 +2,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from adapters.sql.tables import IdempotencyKeyRow, TodoRow
-from application.idempotency import IdempotencyRecord
-from application.listing import fold_case
-from domain import Priority, Todo, User, UserId
+from todo_service.adapters.sql.tables import IdempotencyKeyRow, TodoRow
+from todo_service.application.idempotency import IdempotencyRecord
+from todo_service.application.listing import fold_case
+from todo_service.domain import Priority, Todo, User, UserId
 
 _PRIORITY_BY_RANK = {priority.rank: priority for priority in Priority}
 

@@ -6,8 +6,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from adapters.sql.engine import build_engine
-from adapters.sql.errors import storage_errors
+from todo_service.adapters.sql.engine import build_engine
+from todo_service.adapters.sql.errors import storage_errors
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 

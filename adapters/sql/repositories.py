@@ -5,8 +5,8 @@ from functools import cache
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from adapters.sql.listing import TOTAL, count_listing, find_listing
-from adapters.sql.mapping import (
+from todo_service.adapters.sql.listing import TOTAL, count_listing, find_listing
+from todo_service.adapters.sql.mapping import (
     idempotency_from_columns,
     idempotency_to_row,
     row_values,
@@ -15,13 +15,13 @@ from adapters.sql.mapping import (
     user_from_columns,
     user_values,
 )
-from adapters.sql.session import SqlSession
-from adapters.sql.tables import idempotency_keys_table, todos_table, users_table
-from application.errors import StaleWriteError
-from application.idempotency import IdempotencyRecord
-from application.listing import TodoFilters, TodoQuery
-from application.ports import IdempotencyRepository, TodoRepository, UserRepository
-from domain import Todo, TodoId, User, UserId
+from todo_service.adapters.sql.session import SqlSession
+from todo_service.adapters.sql.tables import idempotency_keys_table, todos_table, users_table
+from todo_service.application.errors import StaleWriteError
+from todo_service.application.idempotency import IdempotencyRecord
+from todo_service.application.listing import TodoFilters, TodoQuery
+from todo_service.application.ports import IdempotencyRepository, TodoRepository, UserRepository
+from todo_service.domain import Todo, TodoId, User, UserId
 
 
 class SqlTodoRepository(TodoRepository):

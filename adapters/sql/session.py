@@ -4,7 +4,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql import Executable
 
-from adapters.sql.errors import storage_errors
+from todo_service.adapters.sql.errors import storage_errors
 
 Params = Mapping[str, Any] | None
 

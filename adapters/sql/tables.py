@@ -5,9 +5,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
-from adapters.sql.types import UtcDateTime, title_type
-from domain.user import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, USER_ID_MAX_LENGTH
-from domain.values import TITLE_MAX_LENGTH
+from todo_service.adapters.sql.types import UtcDateTime, title_type
+from todo_service.domain.user import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH, USER_ID_MAX_LENGTH
+from todo_service.domain.values import TITLE_MAX_LENGTH
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

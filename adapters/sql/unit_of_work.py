@@ -3,15 +3,15 @@ from typing import Self
 
 import sqlalchemy as sa
 
-from adapters.sql.errors import storage_errors
-from adapters.sql.repositories import (
+from todo_service.adapters.sql.errors import storage_errors
+from todo_service.adapters.sql.repositories import (
     SqlIdempotencyRepository,
     SqlTodoRepository,
     SqlUserRepository,
 )
-from adapters.sql.session import SqlSession
-from application.errors import StorageUnavailableError
-from application.ports import UnitOfWork
+from todo_service.adapters.sql.session import SqlSession
+from todo_service.application.errors import StorageUnavailableError
+from todo_service.application.ports import UnitOfWork
 
 
 class SqlUnitOfWork(UnitOfWork):

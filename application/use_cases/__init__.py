@@ -1,17 +1,17 @@
-from application.use_cases.create_todo import CreateTodo
-from application.use_cases.current_user import (
+from todo_service.application.use_cases.create_todo import CreateTodo
+from todo_service.application.use_cases.current_user import (
     Authenticate,
     CachedCurrentUser,
     CachedTokenVerifier,
     CurrentUser,
 )
-from application.use_cases.delete_todo import DeleteTodo
-from application.use_cases.get_todo import GetTodo
-from application.use_cases.list_todos import ListTodos, ListTodosRequest
-from application.use_cases.purge_idempotency_keys import PurgeExpiredIdempotencyKeys
-from application.use_cases.set_user_active import SetUserActive
-from application.use_cases.toggle_todo import ToggleTodo
-from application.use_cases.update_todo import UpdateTodo
+from todo_service.application.use_cases.delete_todo import DeleteTodo
+from todo_service.application.use_cases.get_todo import GetTodo
+from todo_service.application.use_cases.list_todos import ListTodos, ListTodosRequest
+from todo_service.application.use_cases.purge_idempotency_keys import PurgeExpiredIdempotencyKeys
+from todo_service.application.use_cases.set_user_active import SetUserActive
+from todo_service.application.use_cases.toggle_todo import ToggleTodo
+from todo_service.application.use_cases.update_todo import UpdateTodo
 
 __all__ = [
     "Authenticate",

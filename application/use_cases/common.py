@@ -1,9 +1,9 @@
 from collections.abc import Callable
 from typing import TypeVar
 
-from application.errors import ConcurrentUpdateError, StaleWriteError
-from application.ports import TodoRepository
-from domain import Todo, TodoId, TodoNotFoundError, UserId
+from todo_service.application.errors import ConcurrentUpdateError, StaleWriteError
+from todo_service.application.ports import TodoRepository
+from todo_service.domain import Todo, TodoId, TodoNotFoundError, UserId
 
 T = TypeVar("T")
 

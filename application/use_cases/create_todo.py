@@ -1,13 +1,13 @@
 from datetime import datetime, timedelta
 
-from application.errors import IdempotencyConflictError
-from application.idempotency import (
+from todo_service.application.errors import IdempotencyConflictError
+from todo_service.application.idempotency import (
     DEFAULT_IDEMPOTENCY_TTL,
     IdempotencyRecord,
     parse_idempotency_key,
 )
-from application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
-from domain import NewTodo, Todo, User, UserId
+from todo_service.application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
+from todo_service.domain import NewTodo, Todo, User, UserId
 
 
 class CreateTodo:

@@ -2,10 +2,10 @@ import hashlib
 from collections.abc import Callable
 from datetime import timedelta
 
-from application.errors import InvalidTokenError
-from application.expiring_cache import ExpiringCache
-from application.ports import Clock, TokenVerifier, UnitOfWorkFactory, VerifiedClaims
-from domain import InvalidValueError, User, UserId
+from todo_service.application.errors import InvalidTokenError
+from todo_service.application.expiring_cache import ExpiringCache
+from todo_service.application.ports import Clock, TokenVerifier, UnitOfWorkFactory, VerifiedClaims
+from todo_service.domain import InvalidValueError, User, UserId
 
 
 class CurrentUser:

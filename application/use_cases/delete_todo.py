@@ -1,6 +1,6 @@
-from application.ports import UnitOfWorkFactory
-from application.use_cases.common import load_owned, retry_stale_writes
-from domain import TodoId, UserId
+from todo_service.application.ports import UnitOfWorkFactory
+from todo_service.application.use_cases.common import load_owned, retry_stale_writes
+from todo_service.domain import TodoId, UserId
 
 
 class DeleteTodo:

@@ -1,6 +1,6 @@
-from application.ports import UnitOfWorkFactory
-from application.use_cases.common import load_owned
-from domain import Todo, TodoId, UserId
+from todo_service.application.ports import UnitOfWorkFactory
+from todo_service.application.use_cases.common import load_owned
+from todo_service.domain import Todo, TodoId, UserId
 
 
 class GetTodo:

@@ -1,8 +1,8 @@
 from dataclasses import dataclass
 from datetime import datetime
 
-from application.cursors import CursorCodec
-from application.listing import (
+from todo_service.application.cursors import CursorCodec
+from todo_service.application.listing import (
     DEFAULT_LIMIT,
     Position,
     Sort,
@@ -10,8 +10,8 @@ from application.listing import (
     TodoPage,
     TodoQuery,
 )
-from application.ports import UnitOfWorkFactory
-from domain import Priority, UserId
+from todo_service.application.ports import UnitOfWorkFactory
+from todo_service.domain import Priority, UserId
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-from application.ports import Clock, UnitOfWorkFactory
+from todo_service.application.ports import Clock, UnitOfWorkFactory
 
 
 class PurgeExpiredIdempotencyKeys:

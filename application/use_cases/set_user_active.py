@@ -1,5 +1,5 @@
-from application.ports import UnitOfWorkFactory
-from domain import User, UserId, UserNotFoundError
+from todo_service.application.ports import UnitOfWorkFactory
+from todo_service.domain import User, UserId, UserNotFoundError
 
 
 class SetUserActive:

@@ -6,15 +6,15 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp
 
-from entrypoints.container import Container
-from entrypoints.http.bearer_gate import BearerGate
-from entrypoints.http.docs import add_docs_pages
-from entrypoints.http.errors import PROBLEM_JSON, exception_handlers
-from entrypoints.http.examples import with_nulls
-from entrypoints.http.middleware import BodySizeLimitMiddleware
-from entrypoints.http.request_log import RequestLogMiddleware
-from entrypoints.http.routes import health, todos, users
-from entrypoints.http.server import tune_garbage_collector
+from todo_service.entrypoints.container import Container
+from todo_service.entrypoints.http.bearer_gate import BearerGate
+from todo_service.entrypoints.http.docs import add_docs_pages
+from todo_service.entrypoints.http.errors import PROBLEM_JSON, exception_handlers
+from todo_service.entrypoints.http.examples import with_nulls
+from todo_service.entrypoints.http.middleware import BodySizeLimitMiddleware
+from todo_service.entrypoints.http.request_log import RequestLogMiddleware
+from todo_service.entrypoints.http.routes import health, todos, users
+from todo_service.entrypoints.http.server import tune_garbage_collector
 
 DESCRIPTION = """\
 A todo list per user. Every `/api/*` call needs `Authorization: Bearer <JWT>`;

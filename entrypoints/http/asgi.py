@@ -1,10 +1,10 @@
 from fastapi import FastAPI
 
-from entrypoints.bootstrap import build_container, require_serving_configuration
-from entrypoints.http.app import create_app
-from entrypoints.settings import Settings
+from todo_service.entrypoints.bootstrap import build_container, require_serving_configuration
+from todo_service.entrypoints.http.app import create_app
+from todo_service.entrypoints.settings import Settings
 
-APP_FACTORY = "entrypoints.http.asgi:create_app_from_environment"
+APP_FACTORY = "todo_service.entrypoints.http.asgi:create_app_from_environment"
 
 
 def create_app_from_environment() -> FastAPI:

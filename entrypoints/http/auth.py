@@ -5,11 +5,11 @@ from typing import Annotated, Concatenate, ParamSpec, TypeVar
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from domain import User, UserId
-from entrypoints.container import Container
-from entrypoints.http.errors import MissingCredentialsError
-from entrypoints.storage import Storage
-from entrypoints.worker_threads import in_worker_thread
+from todo_service.domain import User, UserId
+from todo_service.entrypoints.container import Container
+from todo_service.entrypoints.http.errors import MissingCredentialsError
+from todo_service.entrypoints.storage import Storage
+from todo_service.entrypoints.worker_threads import in_worker_thread
 
 P = ParamSpec("P")
 T = TypeVar("T")

@@ -6,8 +6,8 @@ from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from entrypoints.http.auth import bearer_caller, bearer_scheme
-from entrypoints.http.errors import MissingCredentialsError, problem_response, spec_for
+from todo_service.entrypoints.http.auth import bearer_caller, bearer_scheme
+from todo_service.entrypoints.http.errors import MissingCredentialsError, problem_response, spec_for
 
 
 class BearerGate:

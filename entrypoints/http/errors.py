@@ -9,21 +9,21 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from application import (
+from todo_service.application import (
     AuthenticationUnavailableError,
     ConcurrentUpdateError,
     IdempotencyConflictError,
     InvalidTokenError,
     StorageUnavailableError,
 )
-from domain import (
+from todo_service.domain import (
     InvalidValueError,
     TodoNotFoundError,
     UserDeactivatedError,
     UserNotFoundError,
     VersionConflictError,
 )
-from entrypoints.http.schemas import Problem
+from todo_service.entrypoints.http.schemas import Problem
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "5"

@@ -1,6 +1,6 @@
 from typing import Any
 
-from entrypoints.http.schemas import OPENAPI_NULL, TODO_EXAMPLE
+from todo_service.entrypoints.http.schemas import OPENAPI_NULL, TODO_EXAMPLE
 
 PAGE_EXAMPLE: dict[str, Any] = {
     "items": [TODO_EXAMPLE],

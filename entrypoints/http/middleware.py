@@ -1,6 +1,6 @@
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from entrypoints.http.errors import MAX_BODY_BYTES, BodyTooLargeError, problem_response
+from todo_service.entrypoints.http.errors import MAX_BODY_BYTES, BodyTooLargeError, problem_response
 
 
 class BodySizeLimitMiddleware:

@@ -3,7 +3,7 @@ from typing import Any
 from dependency_injector import providers
 from fastapi import Depends, Request
 
-from entrypoints.container import Container
+from todo_service.entrypoints.container import Container
 
 
 def provided(provider: providers.Provider[Any]) -> Any:

@@ -7,7 +7,7 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from entrypoints.http.errors import unexpected_error_response
+from todo_service.entrypoints.http.errors import unexpected_error_response
 
 REQUEST_ID_HEADER = b"x-request-id"
 # A client's id is kept only if it cannot smuggle anything into a log or a header.

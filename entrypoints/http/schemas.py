@@ -4,8 +4,8 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
-from application import TodoPage
-from domain import UNSET, NewTodo, Priority, Todo, TodoChanges, User
+from todo_service.application import TodoPage
+from todo_service.domain import UNSET, NewTodo, Priority, Todo, TodoChanges, User
 
 _TODO_ID = "0b9a4a52-6a4f-4a8e-9c43-6f1f4c1e2b10"
 _CREATED = "2026-11-25T09:30:00Z"

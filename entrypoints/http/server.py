@@ -1,8 +1,8 @@
 import gc
 from typing import Any
 
-from entrypoints.logging_setup import logging_config
-from entrypoints.settings import Settings
+from todo_service.entrypoints.logging_setup import logging_config
+from todo_service.entrypoints.settings import Settings
 
 
 def server_options(settings: Settings) -> dict[str, Any]:

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-from adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from adapters.sql import SqlUnitOfWork
-from application.ports import UnitOfWork
 from tests.sql_fixtures import truncate
+from todo_service.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from todo_service.adapters.sql import SqlUnitOfWork
+from todo_service.application.ports import UnitOfWork
 
 ADAPTERS = ["memory", "sqlite", "postgres"]
 # The core of the contract also runs through Neon's two ways in: pooled and TLS.

@@ -2,10 +2,10 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from application.listing import TodoFilters, TodoQuery
-from application.ports import UnitOfWork
-from domain import Todo, TodoId, User, UserId
 from tests.factories import ALICE, T0
+from todo_service.application.listing import TodoFilters, TodoQuery
+from todo_service.application.ports import UnitOfWork
+from todo_service.domain import Todo, TodoId, User, UserId
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
 

@@ -5,11 +5,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from application.idempotency import IdempotencyRecord
-from domain import UserId
 from tests.contract.conftest import Backend
 from tests.contract.helpers import UnitOfWorkFactory, make_user
 from tests.factories import ALICE, BOB, T0
+from todo_service.application.idempotency import IdempotencyRecord
+from todo_service.domain import UserId
 
 TTL = timedelta(hours=24)
 

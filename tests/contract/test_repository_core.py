@@ -6,12 +6,12 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from application.errors import StaleWriteError
-from application.listing import TodoFilters, TodoQuery
-from domain import Priority, TodoChanges
 from tests.contract.conftest import Backend
 from tests.contract.helpers import at, counted, found, ids, make_user, read, stored
 from tests.factories import ALICE, BOB, make_todo
+from todo_service.application.errors import StaleWriteError
+from todo_service.application.listing import TodoFilters, TodoQuery
+from todo_service.domain import Priority, TodoChanges
 
 
 def test_a_committed_todo_reads_back_exactly_as_it_was_added(core_backend: Backend) -> None:

@@ -6,7 +6,10 @@ from functools import cmp_to_key
 
 import pytest
 
-from application.listing import (
+from tests.contract.conftest import Backend
+from tests.contract.helpers import at, counted, found, ids, stored
+from tests.factories import ALICE, BOB, make_todo
+from todo_service.application.listing import (
     Position,
     Sort,
     SortDirection,
@@ -15,10 +18,7 @@ from application.listing import (
     TodoQuery,
     compare_positions,
 )
-from domain import Priority, Todo, TodoChanges
-from tests.contract.conftest import Backend
-from tests.contract.helpers import at, counted, found, ids, stored
-from tests.factories import ALICE, BOB, make_todo
+from todo_service.domain import Priority, Todo, TodoChanges
 
 EVERY_SORT = [Sort(field, direction) for field in SortField for direction in SortDirection]
 

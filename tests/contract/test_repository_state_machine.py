@@ -9,8 +9,11 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, rule, run_state_machine_as_test
 
-from application.errors import StaleWriteError
-from application.listing import (
+from tests.contract.conftest import Backend
+from tests.contract.helpers import make_user
+from tests.factories import ALICE, BOB, T0
+from todo_service.application.errors import StaleWriteError
+from todo_service.application.listing import (
     Position,
     Sort,
     SortDirection,
@@ -19,10 +22,7 @@ from application.listing import (
     TodoQuery,
     compare_positions,
 )
-from domain import NewTodo, Priority, Todo, TodoChanges, TodoId, User, UserId
-from tests.contract.conftest import Backend
-from tests.contract.helpers import make_user
-from tests.factories import ALICE, BOB, T0
+from todo_service.domain import NewTodo, Priority, Todo, TodoChanges, TodoId, User, UserId
 
 CAROL = UserId("carol")
 USERS = [ALICE, BOB, CAROL]

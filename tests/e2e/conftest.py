@@ -8,15 +8,15 @@ import pytest
 from dependency_injector import providers
 from fastapi.testclient import TestClient
 
-from adapters.jwt import mint_token
-from adapters.sql import SqlEngineOptions
-from entrypoints.bootstrap import build_container
-from entrypoints.container import Container
-from entrypoints.http.app import create_app
-from entrypoints.settings import Settings
-from entrypoints.storage import MemoryStorage, SqlStorage, Storage
 from tests.factories import FixedClock
 from tests.sql_fixtures import sqlite_url, truncate
+from todo_service.adapters.jwt import mint_token
+from todo_service.adapters.sql import SqlEngineOptions
+from todo_service.entrypoints.bootstrap import build_container
+from todo_service.entrypoints.container import Container
+from todo_service.entrypoints.http.app import create_app
+from todo_service.entrypoints.settings import Settings
+from todo_service.entrypoints.storage import MemoryStorage, SqlStorage, Storage
 
 JWT_SECRET = "e2e-signing-secret-of-at-least-32-bytes"
 CURSOR_SECRET = "e2e-cursor-secret-of-at-least-32-bytes"

@@ -9,11 +9,11 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from adapters.jwt import mint_token
-from domain import UserId
-from entrypoints.container import Container
-from entrypoints.http.app import create_app
 from tests.e2e.conftest import JWT_SECRET, Headers, bearer, make_settings
+from todo_service.adapters.jwt import mint_token
+from todo_service.domain import UserId
+from todo_service.entrypoints.container import Container
+from todo_service.entrypoints.http.app import create_app
 
 _NOW = datetime.now(UTC)
 _EXPIRED = int((_NOW - timedelta(hours=1)).timestamp())

@@ -5,7 +5,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
-from entrypoints.storage import MemoryStorage, Storage
+from todo_service.entrypoints.storage import MemoryStorage, Storage
 
 # The page's URLs: attributes, and the schema's in Swagger UI's `url: '...'`.
 _REFERENCES = re.compile(r"""(?:src|href)="([^"]*)"|\burl: '([^']*)'""")

@@ -5,13 +5,13 @@ import pytest
 from dependency_injector import providers
 from fastapi.testclient import TestClient
 
-from application import ConcurrentUpdateError, StorageUnavailableError
-from application.ports import UnitOfWork
-from entrypoints.container import Container
-from entrypoints.http.app import create_app
-from entrypoints.http.errors import MAX_BODY_BYTES
-from entrypoints.storage import MemoryStorage
 from tests.e2e.conftest import JWT_SECRET, Headers
+from todo_service.application import ConcurrentUpdateError, StorageUnavailableError
+from todo_service.application.ports import UnitOfWork
+from todo_service.entrypoints.container import Container
+from todo_service.entrypoints.http.app import create_app
+from todo_service.entrypoints.http.errors import MAX_BODY_BYTES
+from todo_service.entrypoints.storage import MemoryStorage
 
 PROBLEM_JSON = "application/problem+json"
 

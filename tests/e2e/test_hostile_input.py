@@ -9,12 +9,12 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
-from entrypoints.container import Container
-from entrypoints.http.app import create_app
-from entrypoints.http.errors import MAX_BODY_BYTES
 from tests.e2e.conftest import Headers, auth_for, bearer, make_settings
 from tests.integration.jwt.jwks_server import JwksServer
 from tests.jwt_factories import SigningKey, hmac_signed_by_hand, make_claims, make_rsa_key
+from todo_service.entrypoints.container import Container
+from todo_service.entrypoints.http.app import create_app
+from todo_service.entrypoints.http.errors import MAX_BODY_BYTES
 
 PROBLEM_JSON = "application/problem+json"
 TODO_PATH = "/api/todos/{id}"

@@ -11,9 +11,9 @@ from typing import Any
 import httpx2
 import pytest
 
-from adapters.jwt import mint_token
 from tests.sql_fixtures import sqlite_url
 from tests.support.live_service import ServiceProcess, service_environment, started_service
+from todo_service.adapters.jwt import mint_token
 
 JWT_SECRET = f"jwt-secret-{secrets.token_hex(16)}"
 CURSOR_SECRET = f"cursor-secret-{secrets.token_hex(16)}"

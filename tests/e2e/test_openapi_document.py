@@ -6,8 +6,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from entrypoints.http.errors import PROBLEM_JSON
-from entrypoints.storage import MemoryStorage, Storage
+from todo_service.entrypoints.http.errors import PROBLEM_JSON
+from todo_service.entrypoints.storage import MemoryStorage, Storage
 
 Operation = dict[str, Any]
 PROBLEM_REF = "#/components/schemas/Problem"

@@ -10,11 +10,11 @@ import pytest
 from dependency_injector import providers
 from fastapi.testclient import TestClient
 
-from entrypoints.container import Container
-from entrypoints.http.app import create_app
-from entrypoints.http.errors import MAX_BODY_BYTES
-from entrypoints.storage import MemoryStorage, Storage
 from tests.e2e.conftest import Headers
+from todo_service.entrypoints.container import Container
+from todo_service.entrypoints.http.app import create_app
+from todo_service.entrypoints.http.errors import MAX_BODY_BYTES
+from todo_service.entrypoints.storage import MemoryStorage, Storage
 
 TODO_ID = "0b9a4a52-6a4f-4a8e-9c43-6f1f4c1e2b10"
 

@@ -15,9 +15,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from entrypoints.container import Container
-from entrypoints.http.app import create_app
 from tests.e2e.conftest import Headers
+from todo_service.entrypoints.container import Container
+from todo_service.entrypoints.http.app import create_app
 
 # Per operation, valid and schema-breaking requests alike; derandomized, so that CI
 # runs the same examples every time and a failure reproduces.

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from entrypoints.bootstrap import build_container
-from entrypoints.http.app import create_app
-from entrypoints.http.server import GC_THRESHOLDS
 from tests.e2e.conftest import make_settings
+from todo_service.entrypoints.bootstrap import build_container
+from todo_service.entrypoints.http.app import create_app
+from todo_service.entrypoints.http.server import GC_THRESHOLDS
 
 
 @pytest.fixture

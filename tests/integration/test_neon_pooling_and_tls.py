@@ -7,12 +7,12 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from adapters.sql import SqlEngineOptions, SqlUnitOfWork, build_engine
-from application.errors import StorageUnavailableError
 from tests.conftest import POSTGRES_HOST, POSTGRES_PORT, POSTGRES_USER
 from tests.factories import ALICE
 from tests.sql_fixtures import require_pgbouncer, server_has_ssl
 from tests.support.pgbouncer import PgBouncer, running_pgbouncer
+from todo_service.adapters.sql import SqlEngineOptions, SqlUnitOfWork, build_engine
+from todo_service.application.errors import StorageUnavailableError
 
 pytestmark = pytest.mark.postgres
 QUERY = "SELECT %s::int + 1"

@@ -12,9 +12,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from adapters.sql import SqlUnitOfWork, build_engine, migrate_to_head
-from application.listing import Position, TodoFilters, TodoQuery
-from domain import TodoId, UserId
 from tests.conftest import (
     create_database,
     drop_database,
@@ -22,6 +19,9 @@ from tests.conftest import (
     postgres_sqlalchemy_url,
 )
 from tests.performance import seed
+from todo_service.adapters.sql import SqlUnitOfWork, build_engine, migrate_to_head
+from todo_service.application.listing import Position, TodoFilters, TodoQuery
+from todo_service.domain import TodoId, UserId
 
 pytestmark = pytest.mark.postgres
 

@@ -5,8 +5,8 @@ import socket
 
 import uvicorn
 
-from entrypoints.http.server import server_options
-from entrypoints.settings import Settings
+from todo_service.entrypoints.http.server import server_options
+from todo_service.entrypoints.settings import Settings
 
 
 class _Accepted(asyncio.Protocol):
@@ -39,7 +39,7 @@ def test_a_connection_accepted_on_the_socket_shared_by_workers_has_nagle_off() -
     # and each worker's loop accepts on it: asyncio would leave Nagle's algorithm on.
     settings = Settings(_env_file=None, host="127.0.0.1", workers=2)
     options = {**server_options(settings), "port": 0}  # any free port
-    config = uvicorn.Config("entrypoints.http.asgi:APP_FACTORY", **options)
+    config = uvicorn.Config("todo_service.entrypoints.http.asgi:APP_FACTORY", **options)
     listening = config.bind_socket()
     loop_factory = config.get_loop_factory()
     assert loop_factory is not None

@@ -8,10 +8,15 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 
-from adapters.sql import SqlEngineOptions, SqlUnitOfWork, build_engine, database_is_reachable
-from application.errors import StorageUnavailableError
-from domain import User, UserId
 from tests.factories import ALICE, T0
+from todo_service.adapters.sql import (
+    SqlEngineOptions,
+    SqlUnitOfWork,
+    build_engine,
+    database_is_reachable,
+)
+from todo_service.application.errors import StorageUnavailableError
+from todo_service.domain import User, UserId
 
 pytestmark = pytest.mark.postgres
 NOBODY = UserId("nobody, never recorded")

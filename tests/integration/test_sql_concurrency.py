@@ -6,12 +6,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from adapters.sql import SqlUnitOfWork
-from adapters.system import RandomIdGenerator, SystemClock
-from application import TodoService
-from domain import NewTodo, TodoChanges, User, UserId
 from tests.factories import ALICE, CURSOR_SECRET, T0
 from tests.sql_fixtures import truncate
+from todo_service.adapters.sql import SqlUnitOfWork
+from todo_service.adapters.system import RandomIdGenerator, SystemClock
+from todo_service.application import TodoService
+from todo_service.domain import NewTodo, TodoChanges, User, UserId
 
 TOGGLES = 40
 THREADS = 8

@@ -4,7 +4,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from adapters.sql import SqlEngineOptions, build_engine, migrate_to_head, normalize_database_url
+from todo_service.adapters.sql import (
+    SqlEngineOptions,
+    build_engine,
+    migrate_to_head,
+    normalize_database_url,
+)
 
 
 @pytest.mark.parametrize(

@@ -6,9 +6,14 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from adapters.sql import build_engine, downgrade_to_base, migrate_to_head, schema_is_current
-from adapters.sql.tables import metadata
 from tests.conftest import create_database, drop_database, postgres_sqlalchemy_url
+from todo_service.adapters.sql import (
+    build_engine,
+    downgrade_to_base,
+    migrate_to_head,
+    schema_is_current,
+)
+from todo_service.adapters.sql.tables import metadata
 
 
 @pytest.fixture

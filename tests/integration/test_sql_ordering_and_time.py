@@ -9,12 +9,12 @@ import pytest
 import sqlalchemy as sa
 from psycopg import sql
 
-from adapters.sql import SqlUnitOfWork, build_engine, migrate_to_head
-from application.listing import Sort, SortDirection, SortField, TodoQuery
-from domain import Todo
 from tests.conftest import drop_database, postgres_sqlalchemy_url
 from tests.contract.helpers import found, read, stored
 from tests.factories import ALICE, make_todo
+from todo_service.adapters.sql import SqlUnitOfWork, build_engine, migrate_to_head
+from todo_service.application.listing import Sort, SortDirection, SortField, TodoQuery
+from todo_service.domain import Todo
 
 TITLES = ["b", "B", "a", "A", "Ä", "ä", "z", "Z", "é", "e", "_", "~", "ß", "ss"]
 INSTANTS = [

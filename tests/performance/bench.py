@@ -50,12 +50,12 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from adapters.jwt import mint_token
 from tests.performance import seed
 from tests.performance.apps import BIN, ROOT, App, ceiling_command, free_port, service_command
 from tests.performance.keepalive import StallCheck, check_keepalive
 from tests.performance.load import Run, Workload, Wrk
 from tests.performance.machine import MachineState, Ours, machine_state
+from todo_service.adapters.jwt import mint_token
 
 SMALL_ROWS = 60_000
 MAIN_ROWS = 10_000

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from adapters.jwt import mint_token
+from todo_service.adapters.jwt import mint_token
 
 JWT_SECRET = "system-test-signing-secret-of-32-bytes+"
 CURSOR_SECRET = "system-test-cursor-secret-of-32-bytes++"

@@ -14,9 +14,9 @@ from typing import Any
 import orjson
 import pytest
 
-from adapters.jwt import mint_token
 from tests.conftest import create_database, drop_database, postgres_sqlalchemy_url
 from tests.support.live_service import free_port
+from todo_service.adapters.jwt import mint_token
 
 pytestmark = pytest.mark.postgres
 

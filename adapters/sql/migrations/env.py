@@ -1,7 +1,7 @@
 import sqlalchemy as sa
 from alembic import context
 
-from adapters.sql.tables import metadata
+from todo_service.adapters.sql.tables import metadata
 
 # migrate.py hands over an open connection; Alembic's CLI is not wired up on purpose.
 connection: sa.Connection = context.config.attributes["connection"]

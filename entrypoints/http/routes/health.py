@@ -2,13 +2,13 @@ from typing import Annotated
 
 from fastapi import APIRouter
 
-from application import StorageUnavailableError
-from entrypoints.container import Container
-from entrypoints.http.errors import documented
-from entrypoints.http.examples import answers
-from entrypoints.http.provided import provided
-from entrypoints.http.schemas import Status
-from entrypoints.storage import Storage
+from todo_service.application import StorageUnavailableError
+from todo_service.entrypoints.container import Container
+from todo_service.entrypoints.http.errors import documented
+from todo_service.entrypoints.http.examples import answers
+from todo_service.entrypoints.http.provided import provided
+from todo_service.entrypoints.http.schemas import Status
+from todo_service.entrypoints.storage import Storage
 
 router = APIRouter(tags=["operations"])
 

@@ -4,8 +4,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Body, Header, Path, Query, Response, status
 
-from application.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Sort
-from application.use_cases import (
+from todo_service.application.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Sort
+from todo_service.application.use_cases import (
     CreateTodo,
     DeleteTodo,
     GetTodo,
@@ -14,14 +14,14 @@ from application.use_cases import (
     ToggleTodo,
     UpdateTodo,
 )
-from domain import Priority, Todo
-from entrypoints.container import Container
-from entrypoints.http.auth import AuthenticatedCaller
-from entrypoints.http.errors import documented
-from entrypoints.http.examples import PAGE_EXAMPLE, answers
-from entrypoints.http.provided import provided
-from entrypoints.http.responses import json_response
-from entrypoints.http.schemas import (
+from todo_service.domain import Priority, Todo
+from todo_service.entrypoints.container import Container
+from todo_service.entrypoints.http.auth import AuthenticatedCaller
+from todo_service.entrypoints.http.errors import documented
+from todo_service.entrypoints.http.examples import PAGE_EXAMPLE, answers
+from todo_service.entrypoints.http.provided import provided
+from todo_service.entrypoints.http.responses import json_response
+from todo_service.entrypoints.http.schemas import (
     OPENAPI_NULL,
     TODO_EXAMPLE,
     Instant,

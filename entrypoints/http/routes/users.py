@@ -1,10 +1,10 @@
 from fastapi import APIRouter, Response
 
-from entrypoints.http.auth import AuthenticatedCaller
-from entrypoints.http.errors import documented
-from entrypoints.http.examples import USER_EXAMPLE, answers
-from entrypoints.http.responses import json_response
-from entrypoints.http.schemas import UserOut
+from todo_service.entrypoints.http.auth import AuthenticatedCaller
+from todo_service.entrypoints.http.errors import documented
+from todo_service.entrypoints.http.examples import USER_EXAMPLE, answers
+from todo_service.entrypoints.http.responses import json_response
+from todo_service.entrypoints.http.schemas import UserOut
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 

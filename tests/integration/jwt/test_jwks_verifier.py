@@ -3,8 +3,6 @@ from typing import Any
 import pytest
 from jwt.warnings import InsecureKeyLengthWarning
 
-from adapters.jwt import JwtConfig, PyJwtTokenVerifier
-from application.errors import AuthenticationUnavailableError, InvalidTokenError
 from tests.integration.jwt.jwks_server import JwksServer, silent_endpoint
 from tests.jwt_factories import (
     SigningKey,
@@ -14,6 +12,8 @@ from tests.jwt_factories import (
     make_rsa_key,
     unsigned_token,
 )
+from todo_service.adapters.jwt import JwtConfig, PyJwtTokenVerifier
+from todo_service.application.errors import AuthenticationUnavailableError, InvalidTokenError
 
 ISSUER = "https://auth.example.com"
 

@@ -1,8 +1,8 @@
 import pytest
 
-from adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from application import TodoService
 from tests.factories import CURSOR_SECRET, FixedClock, SequentialIds
+from todo_service.adapters.memory import InMemoryStore, InMemoryUnitOfWork
+from todo_service.application import TodoService
 
 
 @pytest.fixture

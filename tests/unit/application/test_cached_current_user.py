@@ -2,10 +2,10 @@ from datetime import timedelta
 
 import pytest
 
-from application import TodoService, VerifiedClaims
-from application.use_cases import CachedCurrentUser
-from domain import UserDeactivatedError, UserId
 from tests.factories import FixedClock
+from todo_service.application import TodoService, VerifiedClaims
+from todo_service.application.use_cases import CachedCurrentUser
+from todo_service.domain import UserDeactivatedError, UserId
 
 TTL = timedelta(seconds=5)
 

@@ -2,10 +2,10 @@ from datetime import timedelta
 
 import pytest
 
-from application import VerifiedClaims
-from application.errors import InvalidTokenError
-from application.use_cases import Authenticate, CachedCurrentUser, CachedTokenVerifier
 from tests.factories import FixedClock
+from todo_service.application import VerifiedClaims
+from todo_service.application.errors import InvalidTokenError
+from todo_service.application.use_cases import Authenticate, CachedCurrentUser, CachedTokenVerifier
 
 TTL = timedelta(seconds=5)
 

@@ -1,8 +1,8 @@
 from concurrent.futures import ThreadPoolExecutor
 
-from application import TodoService
-from domain import NewTodo, TodoChanges
 from tests.factories import ALICE
+from todo_service.application import TodoService
+from todo_service.domain import NewTodo, TodoChanges
 
 WRITERS = 40
 

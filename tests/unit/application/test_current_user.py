@@ -2,11 +2,11 @@ from datetime import timedelta
 
 import pytest
 
-from application import TodoService, VerifiedClaims
-from application.errors import InvalidTokenError
-from application.use_cases import Authenticate, CachedCurrentUser, CachedTokenVerifier
-from domain import UserDeactivatedError, UserId, UserNotFoundError
 from tests.factories import T0, FixedClock
+from todo_service.application import TodoService, VerifiedClaims
+from todo_service.application.errors import InvalidTokenError
+from todo_service.application.use_cases import Authenticate, CachedCurrentUser, CachedTokenVerifier
+from todo_service.domain import UserDeactivatedError, UserId, UserNotFoundError
 
 
 def test_a_user_is_created_on_first_sight_from_the_claims(service: TodoService) -> None:

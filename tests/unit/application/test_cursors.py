@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from application.cursors import CursorCodec
-from application.listing import Position, Sort, SortField, TodoFilters
-from domain import InvalidValueError, Priority
 from tests.factories import ALICE, BOB, CURSOR_SECRET, T0
+from todo_service.application.cursors import CursorCodec
+from todo_service.application.listing import Position, Sort, SortField, TodoFilters
+from todo_service.domain import InvalidValueError, Priority
 
 sut = CursorCodec(CURSOR_SECRET)
 FILTERS = TodoFilters(priority=Priority.HIGH)

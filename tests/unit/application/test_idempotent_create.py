@@ -3,9 +3,9 @@ from datetime import timedelta
 
 import pytest
 
-from application import IdempotencyConflictError, ListTodosRequest, TodoService
-from domain import InvalidValueError, NewTodo, Todo
 from tests.factories import ALICE, BOB, FixedClock
+from todo_service.application import IdempotencyConflictError, ListTodosRequest, TodoService
+from todo_service.domain import InvalidValueError, NewTodo, Todo
 
 KEY = "3f1c9b2e-retry-me"
 

@@ -2,9 +2,9 @@ from datetime import timedelta
 
 import pytest
 
-from application import ListTodosRequest, TodoService
-from domain import InvalidValueError, NewTodo, Priority, Todo
 from tests.factories import ALICE, BOB, T0, FixedClock
+from todo_service.application import ListTodosRequest, TodoService
+from todo_service.domain import InvalidValueError, NewTodo, Priority, Todo
 
 
 def _create(service: TodoService, clock: FixedClock, count: int) -> list[Todo]:

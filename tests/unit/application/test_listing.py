@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from application.listing import (
+from tests.factories import T0, make_todo
+from todo_service.application.listing import (
     MAX_LIMIT,
     Position,
     Sort,
@@ -16,8 +17,7 @@ from application.listing import (
     TodoQuery,
     compare_positions,
 )
-from domain import InvalidValueError, Priority
-from tests.factories import T0, make_todo
+from todo_service.domain import InvalidValueError, Priority
 
 
 def test_the_default_sort_is_newest_first() -> None:

@@ -3,8 +3,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from application import ListTodosRequest, TodoService
-from domain import (
+from tests.factories import ALICE, BOB, FixedClock
+from todo_service.application import ListTodosRequest, TodoService
+from todo_service.domain import (
     InvalidValueError,
     NewTodo,
     Priority,
@@ -13,7 +14,6 @@ from domain import (
     UserDeactivatedError,
     VersionConflictError,
 )
-from tests.factories import ALICE, BOB, FixedClock
 
 
 def test_a_created_todo_can_be_read_back_by_its_owner(service: TodoService) -> None:

@@ -6,7 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain import (
+from tests.factories import ALICE, BOB, T0, make_todo
+from todo_service.domain import (
     UNSET,
     InvalidValueError,
     NewTodo,
@@ -16,7 +17,6 @@ from domain import (
     TodoNotFoundError,
     VersionConflictError,
 )
-from tests.factories import ALICE, BOB, T0, make_todo
 
 LATER = T0 + timedelta(minutes=5)
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain import InvalidValueError, Priority
-from domain.values import (
+from todo_service.domain import InvalidValueError, Priority
+from todo_service.domain.values import (
     DESCRIPTION_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     parse_description,

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from entrypoints.settings import Settings
+from todo_service.entrypoints.settings import Settings
 
 
 @pytest.fixture(autouse=True)

@@ -5,11 +5,11 @@ from pathlib import Path
 import jwt
 import pytest
 
-from application import VerifiedClaims
-from domain import NewTodo, UserDeactivatedError, UserId
-from entrypoints.bootstrap import bootstrap
-from entrypoints.cli import main
-from entrypoints.settings import Settings
+from todo_service.application import VerifiedClaims
+from todo_service.domain import NewTodo, UserDeactivatedError, UserId
+from todo_service.entrypoints.bootstrap import bootstrap
+from todo_service.entrypoints.cli import main
+from todo_service.entrypoints.settings import Settings
 
 SECRET = "a-shared-secret-of-at-least-32-bytes"
 ROOT = Path(__file__).parents[3]
@@ -79,7 +79,7 @@ def test_deactivating_an_unknown_user_says_so_and_exits_1(
 
 def test_the_cli_runs_as_a_module_without_a_traceback(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "entrypoints", "serve"],
+        [sys.executable, "-m", "todo_service", "serve"],
         cwd=tmp_path,
         env={"PYTHONPATH": str(ROOT), "DATABASE_URL": "memory://"},
         capture_output=True,

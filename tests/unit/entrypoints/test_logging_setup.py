@@ -3,7 +3,7 @@ import json
 import logging
 import sys
 
-from entrypoints.logging_setup import JsonLineFormatter, configure_logging
+from todo_service.entrypoints.logging_setup import JsonLineFormatter, configure_logging
 
 SECRET = "Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl"
 

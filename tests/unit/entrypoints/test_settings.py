@@ -3,11 +3,15 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from application import ListTodosRequest
-from domain import NewTodo, UserId
-from entrypoints.bootstrap import bootstrap, build_container, require_serving_configuration
-from entrypoints.configuration import cursor_secret
-from entrypoints.settings import ConfigurationError, Settings, derived_cursor_secret
+from todo_service.application import ListTodosRequest
+from todo_service.domain import NewTodo, UserId
+from todo_service.entrypoints.bootstrap import (
+    bootstrap,
+    build_container,
+    require_serving_configuration,
+)
+from todo_service.entrypoints.configuration import cursor_secret
+from todo_service.entrypoints.settings import ConfigurationError, Settings, derived_cursor_secret
 
 SECRET = "a-shared-secret-of-at-least-32-bytes"
 

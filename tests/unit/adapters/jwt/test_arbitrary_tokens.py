@@ -4,9 +4,9 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adapters.jwt import JwtConfig, PyJwtTokenVerifier
-from application.errors import InvalidTokenError
 from tests.jwt_factories import SECRET
+from todo_service.adapters.jwt import JwtConfig, PyJwtTokenVerifier
+from todo_service.application.errors import InvalidTokenError
 
 sut = PyJwtTokenVerifier(JwtConfig(secret=SECRET))
 

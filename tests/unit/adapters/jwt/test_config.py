@@ -1,7 +1,7 @@
 import pytest
 
-from adapters.jwt import JwtConfig, mint_token
 from tests.jwt_factories import SECRET
+from todo_service.adapters.jwt import JwtConfig, mint_token
 
 JWKS_URL = "https://auth.example.com/.well-known/jwks.json"
 

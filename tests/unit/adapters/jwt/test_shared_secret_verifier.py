@@ -3,9 +3,6 @@ from typing import Any
 
 import pytest
 
-from adapters.jwt import JwtConfig, PyJwtTokenVerifier, mint_token
-from application import VerifiedClaims
-from application.errors import InvalidTokenError
 from tests.jwt_factories import (
     OMIT,
     SECRET,
@@ -15,6 +12,9 @@ from tests.jwt_factories import (
     sign_with_secret,
     unsigned_token,
 )
+from todo_service.adapters.jwt import JwtConfig, PyJwtTokenVerifier, mint_token
+from todo_service.application import VerifiedClaims
+from todo_service.application.errors import InvalidTokenError
 
 ISSUER = "https://auth.example.com"
 AUDIENCE = "todo-api"

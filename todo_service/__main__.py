@@ -1,0 +1,3 @@
+from todo_service.entrypoints.cli import main
+
+raise SystemExit(main())
