@@ -8,12 +8,12 @@ from todo_service.adapters.jwt import mint_token
 from todo_service.application import StorageUnavailableError
 from todo_service.domain import InvalidValueError, UserId, UserNotFoundError
 from todo_service.entrypoints.bootstrap import (
-    bootstrap,
     build_container,
+    build_service,
     require_serving_configuration,
 )
 from todo_service.entrypoints.logging_setup import configure_logging
-from todo_service.entrypoints.settings import ConfigurationError, Settings
+from todo_service.entrypoints.settings import ConfigurationError, Settings, one_line
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -70,7 +70,7 @@ def mint(args: argparse.Namespace, settings: Settings) -> int:
 def set_active(args: argparse.Namespace, settings: Settings) -> int:
     active = args.action == "activate"
     try:
-        bootstrap(settings).set_user_active(UserId(args.sub), active)
+        build_service(settings).set_user_active(UserId(args.sub), active)
     except UserNotFoundError:
         raise CommandError(f"no user {args.sub!r} has been seen yet") from None
     except (InvalidValueError, StorageUnavailableError) as error:
@@ -81,7 +81,7 @@ def set_active(args: argparse.Namespace, settings: Settings) -> int:
 
 def purge_idempotency_keys(args: argparse.Namespace, settings: Settings) -> int:
     try:
-        purged = bootstrap(settings).purge_expired_idempotency_keys()
+        purged = build_service(settings).purge_expired_idempotency_keys()
     except StorageUnavailableError as error:
         raise CommandError(str(error)) from None
     print(f"Purged {purged} expired idempotency keys.")
@@ -113,21 +113,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _one_line(error: ValidationError) -> str:
-    issues = [
-        f"{'.'.join(str(part) for part in issue['loc']).upper()}: {issue['msg']}"
-        for issue in error.errors()
-    ]
-    return "; ".join(issues)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command: Command = args.run
     try:
         settings = Settings()
     except ValidationError as error:
-        print(f"todo: configuration error: {_one_line(error)}", file=sys.stderr)
+        print(f"todo: configuration error: {one_line(error)}", file=sys.stderr)
         return 2
     try:
         return command(args, settings)

@@ -3,10 +3,14 @@ from typing import Any
 
 from todo_service.adapters.jwt import JwtConfig
 from todo_service.adapters.sql import SqlEngineOptions
-from todo_service.entrypoints.settings import ConfigurationError, Settings, derived_cursor_secret
+from todo_service.entrypoints.settings import (
+    ConfigurationError,
+    ServiceSettings,
+    derived_cursor_secret,
+)
 
 
-def jwt_config(settings: Settings) -> JwtConfig:
+def jwt_config(settings: ServiceSettings) -> JwtConfig:
     """The verifier's configuration; its own checks become one clear start-up line."""
     optional: dict[str, Any] = {}
     if settings.jwt_leeway_seconds is not None:
@@ -25,7 +29,7 @@ def jwt_config(settings: Settings) -> JwtConfig:
         raise ConfigurationError(str(error)) from None
 
 
-def cursor_secret(settings: Settings) -> bytes:
+def cursor_secret(settings: ServiceSettings) -> bytes:
     secret = derived_cursor_secret(settings)
     if secret is None:
         raise ConfigurationError("Set CURSOR_SECRET (32+ bytes) or JWT_SECRET to sign cursors")
@@ -34,7 +38,7 @@ def cursor_secret(settings: Settings) -> bytes:
     return secret
 
 
-def sql_engine_options(settings: Settings) -> SqlEngineOptions:
+def sql_engine_options(settings: ServiceSettings) -> SqlEngineOptions:
     return SqlEngineOptions(
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_max_overflow,
@@ -47,5 +51,5 @@ def sql_engine_options(settings: Settings) -> SqlEngineOptions:
     )
 
 
-def idempotency_ttl(settings: Settings) -> timedelta:
+def idempotency_ttl(settings: ServiceSettings) -> timedelta:
     return timedelta(seconds=settings.idempotency_ttl_seconds)

@@ -8,7 +8,7 @@ from todo_service.adapters.system import RandomIdGenerator, SystemClock
 from todo_service.application import TodoService
 from todo_service.application.use_cases import Authenticate, CachedCurrentUser, CachedTokenVerifier
 from todo_service.entrypoints import configuration
-from todo_service.entrypoints.settings import Settings
+from todo_service.entrypoints.settings import ServiceSettings
 from todo_service.entrypoints.storage import MemoryStorage, SqlStorage
 
 
@@ -17,7 +17,7 @@ def _use_case(service: providers.Provider[TodoService], name: str) -> providers.
     return providers.Callable(getattr, service, name)
 
 
-def storage_kind(settings: Settings) -> str:
+def storage_kind(settings: ServiceSettings) -> str:
     return "memory" if settings.uses_memory else "sql"
 
 
@@ -28,7 +28,7 @@ class Container(containers.DeclarativeContainer):
     `service` and `authenticate` are singletons built from what is in place then.
     """
 
-    settings = providers.Dependency(instance_of=Settings)
+    settings = providers.Dependency(instance_of=ServiceSettings)
     # True in a process that serves HTTP: PostgreSQL then waits on the event loop.
     on_event_loop = providers.Object(False)
 

@@ -2,7 +2,7 @@ import hashlib
 import hmac
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MEMORY_URL = "memory://"
@@ -12,10 +12,14 @@ class ConfigurationError(Exception):
     """Start-up configuration that is missing or contradictory; the message is one clear line."""
 
 
-class Settings(BaseSettings):
-    """Configuration from the environment (or a `.env` file); read once, at start-up."""
+class ServiceSettings(BaseModel):
+    """What the service itself needs, whoever builds it; reads nothing by itself.
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    An in-process caller passes these to `bootstrap()`; `Settings` reads them, and the
+    server's own, from the environment for the command line.
+    """
+
+    model_config = ConfigDict(extra="forbid")
 
     database_url: str = Field(
         default="sqlite:///./todo.db",
@@ -76,16 +80,6 @@ class Settings(BaseSettings):
         "deactivation or a withdrawn signing key takes effect within it. 0: never remember.",
     )
 
-    host: str = Field(default="127.0.0.1", description="Address `serve` listens on.")
-    port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
-    log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
-        default="info", description="Log level of the JSON log lines on stderr."
-    )
-    workers: int = Field(
-        default=1, ge=1, description="Worker processes `serve` runs (one per core in production)."
-    )
-    access_log: bool = Field(default=True, description="Log every request (off in production).")
-
     @field_validator("jwt_algorithms", mode="before")
     @classmethod
     def _split_algorithms(cls, value: object) -> object:
@@ -98,11 +92,6 @@ class Settings(BaseSettings):
     def _empty_means_unset(cls, value: str | SecretStr | None) -> str | SecretStr | None:
         raw = value.get_secret_value() if isinstance(value, SecretStr) else value
         return None if raw is not None and not raw.strip() else value
-
-    @field_validator("log_level", mode="before")
-    @classmethod
-    def _lowercase_level(cls, value: object) -> object:
-        return value.lower() if isinstance(value, str) else value
 
     @field_validator("database_prepare_threshold", mode="before")
     @classmethod
@@ -121,7 +110,43 @@ class Settings(BaseSettings):
         return self.database_url.partition("://")[0] or "(none)"
 
 
-def derived_cursor_secret(settings: Settings) -> bytes | None:
+class Settings(ServiceSettings, BaseSettings):
+    """A command-line process's settings: the service's and the server's, read once at
+    start-up from the environment or a `.env` file in the working folder (the environment
+    wins). Only the command line and the ASGI factory read them; `bootstrap()` never does."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    host: str = Field(default="127.0.0.1", description="Address `serve` listens on.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
+    log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
+        default="info", description="Log level of the JSON log lines on stderr."
+    )
+    workers: int = Field(
+        default=1, ge=1, description="Worker processes `serve` runs (one per core in production)."
+    )
+    access_log: bool = Field(default=True, description="Log every request (off in production).")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lowercase_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+
+def one_line(error: ValidationError, *, as_variables: bool = True) -> str:
+    """A pydantic error as one line: each problem as `NAME: message`, joined by `; `.
+
+    Fields are named as environment variables (`DATABASE_URL`), or as the keyword
+    arguments of `bootstrap()` (`database_url`) with `as_variables=False`.
+    """
+    problems = []
+    for issue in error.errors():
+        name = ".".join(str(part) for part in issue["loc"])
+        problems.append(f"{name.upper() if as_variables else name}: {issue['msg']}")
+    return "; ".join(problems)
+
+
+def derived_cursor_secret(settings: ServiceSettings) -> bytes | None:
     """CURSOR_SECRET, else a key derived from JWT_SECRET, else None.
 
     The derivation is an HMAC of a fixed label, so every worker sharing JWT_SECRET

@@ -7,7 +7,7 @@ import pytest
 
 from todo_service.application import VerifiedClaims
 from todo_service.domain import NewTodo, UserDeactivatedError, UserId
-from todo_service.entrypoints.bootstrap import bootstrap
+from todo_service.entrypoints.bootstrap import build_service
 from todo_service.entrypoints.cli import main
 from todo_service.entrypoints.settings import Settings
 
@@ -99,12 +99,12 @@ def test_a_sqlite_database_is_migrated_then_users_are_managed_and_keys_purged(
     assert main(["migrate"]) == 0
     assert "sqlite database schema is up to date" in capsys.readouterr().out
     settings = Settings(_env_file=None)
-    bootstrap(settings).create_todo(UserId("alice"), NewTodo(title="a"), idempotency_key="k")
+    build_service(settings).create_todo(UserId("alice"), NewTodo(title="a"), idempotency_key="k")
 
     assert main(["users", "deactivate", "alice"]) == 0
     assert capsys.readouterr().out == "alice: deactivated\n"
     with pytest.raises(UserDeactivatedError):
-        bootstrap(settings).current_user(VerifiedClaims("alice"))
+        build_service(settings).current_user(VerifiedClaims("alice"))
 
     assert main(["purge-idempotency-keys"]) == 0
     assert capsys.readouterr().out == "Purged 0 expired idempotency keys.\n"

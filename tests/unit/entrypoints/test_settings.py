@@ -1,4 +1,5 @@
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -97,6 +98,44 @@ def test_in_process_bootstrap_needs_no_secrets() -> None:
     service = bootstrap(database_url="memory://")
     todo = service.create_todo(UserId("alice"), NewTodo(title="a"))
     assert service.list_todos(UserId("alice"), ListTodosRequest()).items == (todo,)
+
+
+def test_bootstrap_reads_nothing_from_the_host_environment_or_dot_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # A host whose own settings would be invalid for `todo serve`, and whose .env names
+    # another database: none of it is the service's business in-process.
+    host_database = tmp_path / "host.db"
+    (tmp_path / ".env").write_text(f"DATABASE_URL=sqlite:///{host_database}\nPORT=0\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LOG_LEVEL", "verbose")
+    monkeypatch.setenv("WORKERS", "auto")
+    monkeypatch.setenv("DATABASE_POOL_SIZE", "-1")
+    monkeypatch.setenv("IDEMPOTENCY_TTL_SECONDS", "nonsense")
+
+    service = bootstrap(database_url="memory://")
+
+    service.create_todo(UserId("alice"), NewTodo(title="a"))
+    assert not host_database.exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            {"database_pool_size": 0},
+            "database_pool_size: Input should be greater than or equal to 1",
+        ),
+        ({"workers": 2}, "workers: Extra inputs are not permitted"),
+        ({"cursor_secret": "short"}, "CURSOR_SECRET must be at least 32 bytes long"),
+    ],
+)
+def test_bootstrap_refuses_a_bad_argument_in_one_line(
+    arguments: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        bootstrap("memory://", **arguments)
+    assert str(caught.value) == message
 
 
 def test_idempotency_keys_live_a_day_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
