@@ -114,3 +114,8 @@ class SqlStorage(Storage):
         # A cooperative engine's connections can only be closed on their event loop,
         # which may be gone: they are dropped and close when collected.
         self._engine.dispose(close=not is_cooperative(self._engine))
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The pooled engine, for what watches it from outside (the metrics' pool gauge)."""
+        return self._engine
