@@ -7,7 +7,9 @@ from todo_service.application.errors import (
     IdempotencyConflictError,
     InvalidTokenError,
     StaleWriteError,
+    StorageTrouble,
     StorageUnavailableError,
+    TokenRefusal,
 )
 from todo_service.application.listing import (
     Sort,
@@ -32,10 +34,12 @@ __all__ = [
     "SortDirection",
     "SortField",
     "StaleWriteError",
+    "StorageTrouble",
     "StorageUnavailableError",
     "TodoFilters",
     "TodoPage",
     "TodoQuery",
     "TodoService",
+    "TokenRefusal",
     "VerifiedClaims",
 ]

@@ -1,3 +1,26 @@
+from typing import Literal
+
+# Why a token was refused, from a fixed set: safe as a metrics label, since none of it
+# comes from the token. The response says none of it (one fixed 401 for all).
+TokenRefusal = Literal[
+    "malformed",
+    "wrong_algorithm",
+    "bad_signature",
+    "expired",
+    "not_yet_valid",
+    "wrong_audience",
+    "wrong_issuer",
+    "missing_claim",
+    "bad_claims",
+    "unknown_key",
+    "invalid",
+]
+
+# Why the database could not be used: `pool_timeout` when no pooled connection came
+# free in time (the database may be fine, the service short of connections).
+StorageTrouble = Literal["unreachable", "pool_timeout"]
+
+
 class ApplicationError(Exception):
     """A use case could not be carried out for a reason outside the domain's rules."""
 
@@ -5,11 +28,13 @@ class ApplicationError(Exception):
 class InvalidTokenError(ApplicationError):
     """The bearer token is missing, malformed, unsigned, expired or not for us.
 
-    The message is fixed on purpose: verifier details can carry attacker-chosen text.
+    The message is fixed on purpose: verifier details can carry attacker-chosen text;
+    `reason` is one of a fixed set (`TokenRefusal`), for the operators' metrics only.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, reason: TokenRefusal = "invalid") -> None:
         super().__init__("Invalid or expired token")
+        self.reason: TokenRefusal = reason
 
 
 class AuthenticationUnavailableError(ApplicationError):
@@ -20,10 +45,15 @@ class AuthenticationUnavailableError(ApplicationError):
 
 
 class StorageUnavailableError(ApplicationError):
-    """The database cannot be reached; the operation may be retried later."""
+    """The database cannot be reached; the operation may be retried later.
 
-    def __init__(self) -> None:
+    `reason` (`StorageTrouble`) tells an unreachable database from a pool out of
+    connections, for the operators' metrics; the message is the same for both.
+    """
+
+    def __init__(self, reason: StorageTrouble = "unreachable") -> None:
         super().__init__("The database is temporarily unavailable")
+        self.reason: StorageTrouble = reason
 
 
 class StaleWriteError(ApplicationError):

@@ -27,14 +27,16 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from todo_service.entrypoints.http.app import create_app  # noqa: PLC0415
     from todo_service.entrypoints.http.asgi import APP_FACTORY  # noqa: PLC0415
+    from todo_service.entrypoints.http.metrics import serving_metrics  # noqa: PLC0415
     from todo_service.entrypoints.http.server import server_options  # noqa: PLC0415
 
     configure_logging(settings.log_level, access_log=settings.access_log)
     container = build_container(settings, on_event_loop=True)
     require_serving_configuration(container)
     server = server_options(settings)
+    metrics = serving_metrics(settings)  # METRICS_PORT's endpoint, before any worker starts
     if settings.workers == 1:
-        uvicorn.run(create_app(container), **server)
+        uvicorn.run(create_app(container, metrics=metrics), **server)
     else:
         # Each worker builds its own app from the same environment; checked above.
         uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **server)

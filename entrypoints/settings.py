@@ -2,7 +2,15 @@ import hashlib
 import hmac
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MEMORY_URL = "memory://"
@@ -126,11 +134,32 @@ class Settings(ServiceSettings, BaseSettings):
         default=1, ge=1, description="Worker processes `serve` runs (one per core in production)."
     )
     access_log: bool = Field(default=True, description="Log every request (off in production).")
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="Port of the Prometheus metrics endpoint; unset: no metrics at all.",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1", description="Address the metrics endpoint listens on."
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _lowercase_level(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("metrics_port", mode="before")
+    @classmethod
+    def _empty_port_means_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("metrics_port")
+    @classmethod
+    def _metrics_apart_from_the_api(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and value == info.data.get("port"):
+            raise ValueError("must differ from PORT: the metrics are served apart from the API")
+        return value
 
 
 def one_line(error: ValidationError, *, as_variables: bool = True) -> str:

@@ -43,7 +43,7 @@ class JwksKeys:
     def key_for(self, header: dict[str, Any]) -> PyJWK:
         kid = header.get("kid")
         if not isinstance(kid, str) or not 0 < len(kid) <= MAX_KID_LENGTH or not kid.isprintable():
-            raise InvalidTokenError
+            raise InvalidTokenError("malformed")
         try:
             # Fetch problems surface here, separately from "no such kid" below.
             self._client.get_signing_keys()
@@ -54,4 +54,4 @@ class JwksKeys:
         except _FETCH_FAILURES:
             raise AuthenticationUnavailableError from None
         except PyJWTError:
-            raise InvalidTokenError from None
+            raise InvalidTokenError("unknown_key") from None

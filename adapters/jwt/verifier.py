@@ -2,15 +2,35 @@ from typing import Any, Protocol
 
 import jwt
 from jwt import PyJWK
+from jwt import exceptions as errors
 from jwt.types import Options
 
 from todo_service.adapters.jwt.claims import claims_from
 from todo_service.adapters.jwt.config import JwtConfig
 from todo_service.adapters.jwt.jwks import JwksKeys
-from todo_service.application.errors import InvalidTokenError
+from todo_service.application.errors import InvalidTokenError, TokenRefusal
 from todo_service.application.ports import TokenVerifier, VerifiedClaims
 
 MAX_TOKEN_LENGTH = 8 * 1024
+
+# PyJWT's refusals as the service's fixed reasons; the first match wins (subclasses first).
+_REASONS: tuple[tuple[type[jwt.PyJWTError], TokenRefusal], ...] = (
+    (errors.ExpiredSignatureError, "expired"),
+    (errors.ImmatureSignatureError, "not_yet_valid"),
+    (errors.InvalidAudienceError, "wrong_audience"),
+    (errors.InvalidIssuerError, "wrong_issuer"),
+    (errors.MissingRequiredClaimError, "missing_claim"),
+    (errors.InvalidSubjectError, "bad_claims"),
+    (errors.InvalidIssuedAtError, "bad_claims"),
+    (errors.InvalidJTIError, "bad_claims"),
+    (errors.InvalidSignatureError, "bad_signature"),
+    (errors.InvalidAlgorithmError, "wrong_algorithm"),
+    (errors.DecodeError, "malformed"),
+)
+
+
+def _reason(error: jwt.PyJWTError) -> TokenRefusal:
+    return next((reason for kind, reason in _REASONS if isinstance(error, kind)), "invalid")
 
 
 class _KeySource(Protocol):
@@ -32,7 +52,7 @@ class PyJwtTokenVerifier(TokenVerifier):
     - `exp` and `sub` are required; `iss` and `aud` are checked when configured.
     - Oversized or non-ASCII tokens are refused before any parsing or crypto.
     - Every refusal is InvalidTokenError with its fixed message: PyJWT's messages
-      carry attacker-chosen text and never leave this class.
+      carry attacker-chosen text and never leave this class; only a fixed reason does.
     """
 
     def __init__(self, config: JwtConfig) -> None:
@@ -52,7 +72,7 @@ class PyJwtTokenVerifier(TokenVerifier):
 
     def verify(self, token: str) -> VerifiedClaims:
         if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
-            raise InvalidTokenError
+            raise InvalidTokenError("malformed")
         key = self._keys.key_for(self._header(token))
         try:
             payload = jwt.decode(
@@ -64,19 +84,19 @@ class PyJwtTokenVerifier(TokenVerifier):
                 audience=self._config.audience,
                 leeway=self._config.leeway_seconds,
             )
-        except jwt.PyJWTError:
-            raise InvalidTokenError from None
+        except jwt.PyJWTError as error:
+            raise InvalidTokenError(_reason(error)) from None
         claims = claims_from(payload)
         if claims is None:
-            raise InvalidTokenError
+            raise InvalidTokenError("bad_claims")
         return claims
 
     def _header(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
-            raise InvalidTokenError from None
+            raise InvalidTokenError("malformed") from None
         # Refused here too so that a wrong `alg` never costs a JWKS fetch.
         if header.get("alg") not in self._config.algorithms:
-            raise InvalidTokenError
+            raise InvalidTokenError("wrong_algorithm")
         return header

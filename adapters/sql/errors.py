@@ -3,7 +3,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import exc
 
-from todo_service.application.errors import StorageUnavailableError
+from todo_service.application.errors import StorageTrouble, StorageUnavailableError
 
 
 def is_unavailable(error: exc.SQLAlchemyError) -> bool:
@@ -23,5 +23,9 @@ def storage_errors() -> Iterator[None]:
         yield
     except exc.SQLAlchemyError as error:
         if is_unavailable(error):
-            raise StorageUnavailableError from error
+            trouble: StorageTrouble = "unreachable"
+            if isinstance(error, exc.TimeoutError):
+                # The pool's own wait (DATABASE_POOL_TIMEOUT_SECONDS) ran out: too few connections.
+                trouble = "pool_timeout"
+            raise StorageUnavailableError(trouble) from error
         raise

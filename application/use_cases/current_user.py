@@ -152,5 +152,5 @@ class Authenticate:
             UserId(claims.subject)
         except InvalidValueError:
             # A subject that cannot name a user (too long, control characters) is a bad token.
-            raise InvalidTokenError from None
+            raise InvalidTokenError("bad_claims") from None
         return claims

@@ -1,6 +1,6 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
@@ -12,9 +12,12 @@ from todo_service.entrypoints.http.docs import add_docs_pages
 from todo_service.entrypoints.http.errors import PROBLEM_JSON, exception_handlers
 from todo_service.entrypoints.http.examples import with_nulls
 from todo_service.entrypoints.http.middleware import BodySizeLimitMiddleware
-from todo_service.entrypoints.http.request_log import RequestLogMiddleware
+from todo_service.entrypoints.http.request_log import RequestLogMiddleware, ResponseObserver
 from todo_service.entrypoints.http.routes import health, todos, users
 from todo_service.entrypoints.http.server import tune_garbage_collector
+
+if TYPE_CHECKING:
+    from todo_service.entrypoints.http.metrics.recorders import HttpMetrics
 
 DESCRIPTION = """\
 A todo list per user. Every `/api/*` call needs `Authorization: Bearer <JWT>`;
@@ -38,14 +41,20 @@ class EdgeFirstFastAPI(FastAPI):
     without a token) cost none of FastAPI's routing and dependency solving.
     """
 
+    # Told of every answered request when metrics are on (`create_app`); else nothing is.
+    observer: ResponseObserver | None = None
+
     def build_middleware_stack(self) -> ASGIApp:
         routes = [route for router in ROUTERS for route in router.routes]
         stack = BearerGate(super().build_middleware_stack(), routes)
-        return RequestLogMiddleware(BodySizeLimitMiddleware(stack))
+        return RequestLogMiddleware(BodySizeLimitMiddleware(stack), self.observer)
 
 
-def create_app(container: Container) -> FastAPI:
-    """The HTTP entrypoint over a built container; its routes ask that container (`provided`)."""
+def create_app(container: Container, *, metrics: "HttpMetrics | None" = None) -> FastAPI:
+    """The HTTP entrypoint over a built container; its routes ask that container (`provided`).
+
+    `metrics` (METRICS_PORT) record every request, and the storage's connection pool.
+    """
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -67,6 +76,9 @@ def create_app(container: Container) -> FastAPI:
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
+    if metrics is not None:
+        app.observer = metrics.observe
+        metrics.watch(container)
     # The API first: routes are matched in order, and these carry the traffic.
     for router in ROUTERS:
         app.include_router(router)

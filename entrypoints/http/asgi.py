@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 from todo_service.entrypoints.bootstrap import build_container, require_serving_configuration
 from todo_service.entrypoints.http.app import create_app
+from todo_service.entrypoints.http.metrics import worker_metrics
 from todo_service.entrypoints.settings import Settings
 
 APP_FACTORY = "todo_service.entrypoints.http.asgi:create_app_from_environment"
@@ -13,6 +14,7 @@ def create_app_from_environment() -> FastAPI:
     Every worker reads the same settings, so what must be shared across workers
     (the JWT and cursor keys, the database) is shared by configuration.
     """
-    container = build_container(Settings(), on_event_loop=True)
+    settings = Settings()
+    container = build_container(settings, on_event_loop=True)
     require_serving_configuration(container)
-    return create_app(container)
+    return create_app(container, metrics=worker_metrics(settings))

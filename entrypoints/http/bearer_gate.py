@@ -7,7 +7,13 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from todo_service.entrypoints.http.auth import bearer_caller, bearer_scheme
-from todo_service.entrypoints.http.errors import MissingCredentialsError, problem_response, spec_for
+from todo_service.entrypoints.http.errors import (
+    PROBLEM_CAUSE,
+    MissingCredentialsError,
+    problem_cause,
+    problem_response,
+    spec_for,
+)
 
 
 class BearerGate:
@@ -28,12 +34,14 @@ class BearerGate:
         error = MissingCredentialsError()
         spec = spec_for(error)
         self._refusal = problem_response(spec.status, str(error), spec.headers)
+        self._cause = problem_cause(error)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             route = self._guarded_route(scope)
             if route is not None and await bearer_scheme(HTTPConnection(scope)) is None:
                 scope["route"] = route  # for the request log, as routing would have set it
+                scope.setdefault("state", {})[PROBLEM_CAUSE] = self._cause  # and the metrics
                 await self._refusal(scope, receive, send)
                 return
         await self._app(scope, receive, send)

@@ -93,6 +93,29 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 
+# The `scope["state"]` key where a 401's, 403's or 503's cause is left for the metrics.
+PROBLEM_CAUSE = "problem_cause"
+
+
+def problem_cause(error: Exception) -> str | None:
+    """Why a 401, 403 or 503 is answered, as one of a fixed set of labels; else None.
+
+    Nothing in a label comes from the request: a token's refusal says which check
+    failed (`expired`, `bad_signature`...), never what the token held.
+    """
+    if isinstance(error, InvalidTokenError):
+        return error.reason
+    if isinstance(error, MissingCredentialsError):
+        return "missing"
+    if isinstance(error, UserDeactivatedError):
+        return "deactivated"
+    if isinstance(error, StorageUnavailableError):
+        return f"storage_{error.reason}"
+    if isinstance(error, AuthenticationUnavailableError):
+        return "authentication_unavailable"
+    return None
+
+
 def spec_for(error: Exception) -> ProblemSpec:
     for kind in type(error).__mro__:
         if kind in PROBLEMS:
@@ -106,6 +129,9 @@ def _field_location(request: Request) -> str:
 
 async def handle_mapped(request: Request, error: Exception) -> JSONResponse:
     spec = spec_for(error)
+    cause = problem_cause(error)
+    if cause is not None:
+        request.scope.setdefault("state", {})[PROBLEM_CAUSE] = cause
     errors = None
     if isinstance(error, InvalidValueError):
         loc = [_field_location(request), error.field]

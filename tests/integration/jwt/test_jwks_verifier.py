@@ -82,9 +82,10 @@ def test_a_kid_still_unknown_after_the_refetch_is_an_invalid_token(
     sut: PyJwtTokenVerifier, jwks_server: JwksServer
 ) -> None:
     stranger = make_ed25519_key(kid="not-published")
-    with pytest.raises(InvalidTokenError):
+    with pytest.raises(InvalidTokenError) as refused:
         sut.verify(stranger.sign(make_claims()))
     assert jwks_server.fetches == 2
+    assert refused.value.reason == "unknown_key"
 
 
 @pytest.mark.parametrize(
