@@ -8,6 +8,7 @@ from todo_service.adapters.system import RandomIdGenerator, SystemClock
 from todo_service.application import TodoService
 from todo_service.application.use_cases import Authenticate, CachedCurrentUser, CachedTokenVerifier
 from todo_service.entrypoints import configuration
+from todo_service.entrypoints.database_watch import DatabaseWatch
 from todo_service.entrypoints.settings import ServiceSettings
 from todo_service.entrypoints.storage import MemoryStorage, SqlStorage
 
@@ -47,6 +48,9 @@ class Container(containers.DeclarativeContainer):
             cooperative=on_event_loop,
         ),
     )
+
+    # Tells the log when the database stops or starts answering; readiness asks it too.
+    database_watch = providers.Singleton(DatabaseWatch, storage)
 
     jwt_config = providers.Singleton(configuration.jwt_config, settings)
     token_verifier = providers.Singleton(PyJwtTokenVerifier, jwt_config)

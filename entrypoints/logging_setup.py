@@ -7,6 +7,9 @@ from typing import Any, TextIO
 # Only these record attributes are ever written, next to the message: a line cannot
 # pick up a token, a body or a query by accident, whatever a caller passes as `extra`.
 ACCESS_FIELDS = ("request_id", "method", "route", "status", "duration_ms")
+# The database watch's: the URL with its password masked, and the driver's reason.
+DATABASE_FIELDS = ("database", "reason")
+LOGGED_FIELDS = ACCESS_FIELDS + DATABASE_FIELDS
 
 # Loggers that write SQL with its parameters, headers or raw ASGI messages (bodies
 # included) at INFO or DEBUG: personal data and tokens. They speak only from WARNING.
@@ -40,7 +43,7 @@ class JsonLineFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         line.update(
-            {name: getattr(record, name) for name in ACCESS_FIELDS if hasattr(record, name)}
+            {name: getattr(record, name) for name in LOGGED_FIELDS if hasattr(record, name)}
         )
         if record.exc_info and record.exc_info[0] is not None:
             line["exception"] = record.exc_info[0].__name__

@@ -31,7 +31,8 @@ class ServiceSettings(BaseModel):
 
     database_url: str = Field(
         default="sqlite:///./todo.db",
-        description="SQLAlchemy URL; `memory://` keeps everything in this process.",
+        description="SQLAlchemy URL (a relative SQLite path is relative to the working "
+        "folder); `memory://` keeps everything in this process.",
     )
     database_pool_size: int = Field(default=10, ge=1, description="Connections kept open.")
     database_max_overflow: int = Field(

@@ -6,13 +6,16 @@ from sqlalchemy.util import greenlet_spawn
 
 from todo_service.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from todo_service.adapters.sql import (
+    DatabaseProblem,
     SqlEngineOptions,
     SqlUnitOfWork,
     build_engine,
-    database_is_reachable,
+    diagnose,
     is_cooperative,
+    masked_url,
     migrate_to_head,
     normalize_database_url,
+    probe,
 )
 from todo_service.application.ports import UnitOfWork
 from todo_service.entrypoints.settings import ConfigurationError
@@ -24,12 +27,21 @@ T = TypeVar("T")
 class Storage(Protocol):
     """A database the service runs on: its transactions, its readiness and its schema."""
 
+    @property
+    def name(self) -> str:
+        """The database as an operator would name it, password masked: safe to print."""
+        ...
+
     def unit_of_work(self) -> UnitOfWork:
         """A fresh unit of work; the UnitOfWorkFactory every use case is given."""
         ...
 
-    def is_reachable(self) -> bool:
-        """Whether the database answers now; never raises."""
+    def problem(self) -> DatabaseProblem | None:
+        """None when the database answers now, else why it does not; never raises."""
+        ...
+
+    def explain(self, error: BaseException) -> DatabaseProblem:
+        """Why `error` (a StorageUnavailableError, say) happened, in the driver's words."""
         ...
 
     def migrate(self) -> None:
@@ -54,11 +66,18 @@ class MemoryStorage(Storage):
     def __init__(self) -> None:
         self._store = InMemoryStore()
 
+    @property
+    def name(self) -> str:
+        return "memory://"
+
     def unit_of_work(self) -> UnitOfWork:
         return InMemoryUnitOfWork(self._store)
 
-    def is_reachable(self) -> bool:
-        return True
+    def problem(self) -> DatabaseProblem | None:
+        return None
+
+    def explain(self, error: BaseException) -> DatabaseProblem:
+        return DatabaseProblem(type(error).__name__, misconfigured=False)
 
     def migrate(self) -> None:
         """An in-memory store has no schema to migrate."""
@@ -92,12 +111,25 @@ class SqlStorage(Storage):
         except (ValueError, sa.exc.ArgumentError):
             # SQLAlchemy's messages may quote the URL, password included.
             raise ConfigurationError("DATABASE_URL could not be parsed as a database URL") from None
+        except OSError as error:
+            # A SQLite file's folder that cannot be made; its path is no secret.
+            raise ConfigurationError(
+                f"the SQLite database's folder cannot be created: {error.strerror}: "
+                f"{error.filename}"
+            ) from None
+
+    @property
+    def name(self) -> str:
+        return masked_url(self._url)
 
     def unit_of_work(self) -> UnitOfWork:
         return SqlUnitOfWork(self._engine)
 
-    def is_reachable(self) -> bool:
-        return database_is_reachable(self._engine)
+    def problem(self) -> DatabaseProblem | None:
+        return probe(self._engine, self._url)
+
+    def explain(self, error: BaseException) -> DatabaseProblem:
+        return diagnose(error, self._url)
 
     def migrate(self) -> None:
         migrate_to_head(self._url)

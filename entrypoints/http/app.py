@@ -1,15 +1,17 @@
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp
 
+from todo_service.application import StorageUnavailableError
 from todo_service.entrypoints.container import Container
+from todo_service.entrypoints.database_watch import DatabaseWatch
 from todo_service.entrypoints.http.bearer_gate import BearerGate
 from todo_service.entrypoints.http.docs import add_docs_pages
-from todo_service.entrypoints.http.errors import PROBLEM_JSON, exception_handlers
+from todo_service.entrypoints.http.errors import PROBLEM_JSON, exception_handlers, handle_mapped
 from todo_service.entrypoints.http.examples import with_nulls
 from todo_service.entrypoints.http.middleware import BodySizeLimitMiddleware
 from todo_service.entrypoints.http.request_log import RequestLogMiddleware, ResponseObserver
@@ -60,7 +62,10 @@ def create_app(container: Container, *, metrics: "HttpMetrics | None" = None) ->
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if container.on_event_loop():
             tune_garbage_collector()
+            # A serving process says in its log when the database cannot be used, and why.
+            container.database_watch().start()
         yield
+        await container.database_watch().stop()
         # On the loop that used them: a storage serving on the loop can close nowhere else.
         await container.storage().close()
 
@@ -69,7 +74,10 @@ def create_app(container: Container, *, metrics: "HttpMetrics | None" = None) ->
         title="Todo service",
         version="1.0.0",
         description=DESCRIPTION,
-        exception_handlers=exception_handlers(),
+        exception_handlers={
+            **exception_handlers(),
+            StorageUnavailableError: _noticing_outages(container.database_watch()),
+        },
         docs_url=None,
         redoc_url=None,
         # No OpenTelemetry is set up; this spares the per-request check for it.
@@ -100,6 +108,18 @@ def create_app(container: Container, *, metrics: "HttpMetrics | None" = None) ->
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def _noticing_outages(
+    watch: DatabaseWatch,
+) -> Callable[[Request, Exception], Coroutine[Any, Any, Response]]:
+    """The 503 for an unavailable database, which also has the watch look at it (once)."""
+
+    async def handle(request: Request, error: Exception) -> Response:
+        watch.noticed_failure()
+        return await handle_mapped(request, error)
+
+    return handle
 
 
 def _problem_media_types(schema: dict[str, Any]) -> dict[str, Any]:

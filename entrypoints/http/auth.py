@@ -19,7 +19,10 @@ bearer_scheme = HTTPBearer(
     auto_error=False,
     scheme_name="bearer",
     bearerFormat="JWT",
-    description="`Authorization: Bearer <JWT>`; the token's `sub` names the user.",
+    description="`Authorization: Bearer <JWT>`; the token's `sub` names the user. Here, "
+    "paste the token alone, without `Bearer ` (this page adds it). A development token, "
+    "signed with the service's `JWT_SECRET`: `.venv/bin/todo mint-token --sub alice` in "
+    "the service's folder.",
 )
 
 

@@ -3,7 +3,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 # Swagger UI as released, from the pinned fastapi-offline wheel: no CDN, no copies in the repo.
@@ -19,12 +19,17 @@ SWAGGER_UI_PARAMETERS: dict[str, Any] = {
 
 
 def add_docs_pages(app: FastAPI) -> None:
-    """Serve `/docs` (Swagger UI) with every asset from the service itself.
+    """Serve `/docs` (Swagger UI) with every asset from the service itself; `/` leads there.
 
     The app must be created with `docs_url=None, redoc_url=None`; the page loads
     nothing but the service's own URLs, so it works without internet.
     """
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIRECTORY), name="docs-assets")
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        # Relative, so the Host header (which a client chooses) never picks the target.
+        return RedirectResponse("docs", status_code=307)
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui(request: Request) -> HTMLResponse:

@@ -85,11 +85,14 @@ def problem_response(
     detail: str,
     headers: Mapping[str, str] | None = None,
     errors: list[dict[str, Any]] | None = None,
+    members: Mapping[str, Any] | None = None,
 ) -> JSONResponse:
+    """An RFC 9457 problem; `members` are extension members beside the standard ones."""
     problem = Problem(title=HTTPStatus(status).phrase, status=status, detail=detail)
     body = problem.model_dump(exclude_none=True)
     if errors is not None:
         body["errors"] = errors
+    body.update(members or {})
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_JSON)
 
 

@@ -1,4 +1,5 @@
 import gc
+import logging
 from typing import Any
 
 from todo_service.entrypoints.logging_setup import logging_config
@@ -27,6 +28,16 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "log_config": logging_config(settings.log_level, access_log=settings.access_log),
         "access_log": False,
     }
+
+
+log = logging.getLogger("todo.serve")
+
+
+def announce(settings: Settings) -> None:
+    """Say where the API and its interactive docs are, as a browser here would reach them."""
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::", "") else settings.host  # noqa: S104
+    base = f"http://{f'[{host}]' if ':' in host else host}:{settings.port}"
+    log.info(f"Serving the API at {base}/api/todos; interactive docs at {base}/docs")
 
 
 # Collect the youngest objects every 10,000 allocations rather than 700, and the older

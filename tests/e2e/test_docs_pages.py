@@ -63,3 +63,18 @@ def test_a_missing_asset_is_a_problem_json_404(client: TestClient) -> None:
 
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_the_root_leads_to_the_docs_without_trusting_the_host_header(client: TestClient) -> None:
+    response = client.get("/", headers={"Host": "evil.example"}, follow_redirects=False)
+    assert response.status_code == 307
+    assert response.headers["location"] == "docs"
+    assert client.get("/").url.path == "/docs"
+
+
+def test_the_authorize_dialog_says_where_a_token_comes_from_and_to_leave_out_bearer(
+    client: TestClient,
+) -> None:
+    scheme = client.get("/openapi.json").json()["components"]["securitySchemes"]["bearer"]
+    assert "without `Bearer `" in scheme["description"]
+    assert "todo mint-token --sub" in scheme["description"]

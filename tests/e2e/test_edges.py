@@ -6,6 +6,7 @@ from dependency_injector import providers
 from fastapi.testclient import TestClient
 
 from tests.e2e.conftest import JWT_SECRET, Headers
+from todo_service.adapters.sql import DatabaseProblem
 from todo_service.application import ConcurrentUpdateError, StorageUnavailableError
 from todo_service.application.ports import UnitOfWork
 from todo_service.entrypoints.container import Container
@@ -20,8 +21,8 @@ class UnreachableStorage(MemoryStorage):
     def unit_of_work(self) -> UnitOfWork:
         raise StorageUnavailableError
 
-    def is_reachable(self) -> bool:
-        return False
+    def problem(self) -> DatabaseProblem | None:
+        return DatabaseProblem("Connection refused", misconfigured=False)
 
 
 def _raise(error: Exception) -> Any:

@@ -128,3 +128,6 @@ def test_at_debug_level_no_secret_is_logged_and_each_request_has_one_json_access
         assert line["route"] == "unmatched" or line["route"].startswith("/")
         assert "{" in line["route"] or "/api/todos/" not in line["route"]
         assert isinstance(line["duration_ms"], float)
+    # Start-up says where the docs are, as a browser on this machine reaches them.
+    (serving,) = [line for line in _lines(output) if line["logger"] == "todo.serve"]
+    assert serving["message"].endswith(f"interactive docs at {server.service.base_url}/docs")

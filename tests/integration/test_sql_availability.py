@@ -13,7 +13,7 @@ from todo_service.adapters.sql import (
     SqlEngineOptions,
     SqlUnitOfWork,
     build_engine,
-    database_is_reachable,
+    probe,
 )
 from todo_service.application.errors import StorageUnavailableError
 from todo_service.domain import User, UserId
@@ -42,14 +42,19 @@ def test_an_unreachable_server_is_storage_unavailable_with_a_fixed_message(
     assert str(raised.value) == "The database is temporarily unavailable"
 
 
-def test_the_readiness_probe_answers_false_for_an_unreachable_server(
+def test_the_readiness_probe_says_why_an_unreachable_server_cannot_be_used(
     unreachable: sa.Engine,
 ) -> None:
-    assert database_is_reachable(unreachable) is False
+    problem = probe(unreachable, unreachable.url.render_as_string(hide_password=False))
+    assert problem is not None
+    assert problem.reason == "Connection refused"
+    assert problem.misconfigured is False
 
 
-def test_the_readiness_probe_answers_true_for_a_live_server(postgres_engine: sa.Engine) -> None:
-    assert database_is_reachable(postgres_engine) is True
+def test_the_readiness_probe_finds_no_problem_with_a_live_server(
+    postgres_engine: sa.Engine,
+) -> None:
+    assert probe(postgres_engine, str(postgres_engine.url)) is None
 
 
 def _backend_pid(engine: sa.Engine) -> int:

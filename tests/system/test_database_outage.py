@@ -5,6 +5,7 @@ between the service and the server plays the stopped server, and
 pg_terminate_backend kills the service's connections on the real one.
 """
 
+import json
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
@@ -13,6 +14,7 @@ import httpx
 import psycopg
 import pytest
 
+from tests.conftest import POSTGRES_PORT
 from tests.support.live_service import ServiceProcess, auth_for, running_service
 from tests.system.databases import Database, postgres_url_through
 from tests.system.figures import report
@@ -141,3 +143,39 @@ def test_while_postgres_is_away_the_api_is_503_and_no_acknowledged_write_is_lost
         for a in _unavailable(answers)
     )
     assert found == acked
+    # The log says so once per change, with the reason, however many requests failed.
+    said = _database_lines(service)
+    assert [line["message"] for line in said[:4]] == [UNREACHABLE, BACK, UNREACHABLE, BACK]
+    assert all(line["reason"] for line in said[:4:2])
+    assert len(said) <= 8 < len(_unavailable(answers))
+
+
+UNREACHABLE = "The database cannot be reached; the API answers 503 until it can be used"
+BACK = "The database answers again"
+
+
+def _database_lines(service: ServiceProcess) -> list[dict[str, str]]:
+    lines = [json.loads(line) for line in service.log_path.read_text().splitlines()]
+    return [line for line in lines if line.get("logger") == "todo.database"]
+
+
+def test_a_misconfigured_database_is_in_the_log_at_start_up_and_in_readiness(
+    postgres_database_only: Database, tmp_path: Path
+) -> None:
+    password = "hunter2-not-for-logs"
+    url = postgres_url_through(postgres_database_only, POSTGRES_PORT)
+    wrong = url.replace("://postgres@", f"://postgres:{password}@").rsplit("/", 1)[0] + "/nope"
+    with running_service(postgres_database_only.environment(wrong), tmp_path) as service:
+        readiness = httpx.get(f"{service.base_url}/readyz", timeout=10)
+        todos = httpx.get(f"{service.base_url}/api/todos", headers=auth_for(OWNER), timeout=10)
+        log = service.log_path.read_text()
+
+    assert readiness.status_code == todos.status_code == 503
+    assert readiness.json()["not_ready"] == {"database": "misconfigured"}
+    assert password not in log
+    assert password not in readiness.text
+    (said,) = _database_lines(service)
+    assert said["message"].startswith("The database is misconfigured")
+    assert said["reason"] == 'FATAL: database "nope" does not exist'
+    assert ":***@" in said["database"]
+    assert said["database"].endswith("/nope")

@@ -1,14 +1,15 @@
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from todo_service.application import StorageUnavailableError
 from todo_service.entrypoints.container import Container
-from todo_service.entrypoints.http.errors import documented
+from todo_service.entrypoints.database_watch import DatabaseWatch
+from todo_service.entrypoints.http.errors import PROBLEMS, documented, problem_response
 from todo_service.entrypoints.http.examples import answers
 from todo_service.entrypoints.http.provided import provided
+from todo_service.entrypoints.http.responses import json_response
 from todo_service.entrypoints.http.schemas import Status
-from todo_service.entrypoints.storage import Storage
 
 router = APIRouter(tags=["operations"])
 
@@ -27,10 +28,19 @@ async def healthz() -> Status:
 @router.get(
     "/readyz",
     summary="Readiness",
-    description="200 when the database answers, 503 (with `Retry-After`) while it does not.",
+    description="200 when the database answers. While it does not, 503 with `Retry-After` "
+    "and `not_ready` naming the dependency and whether it is `unreachable` (may come back) "
+    "or `misconfigured` (will not, until the configuration changes); never the URL.",
+    response_model=Status,
     responses={**answers(200, {"status": "ready"}), **documented(503)},
 )
-async def readyz(storage: Annotated[Storage, provided(Container.storage)]) -> Status:
-    if not await storage.call(storage.is_reachable):
-        raise StorageUnavailableError
-    return Status(status="ready")
+async def readyz(watch: Annotated[DatabaseWatch, provided(Container.database_watch)]) -> Response:
+    problem = await watch.check()
+    if problem is None:
+        return json_response(Status(status="ready"))
+    spec = PROBLEMS[StorageUnavailableError]
+    state = "misconfigured" if problem.misconfigured else "unreachable"
+    return problem_response(
+        spec.status, "Not ready: the database cannot be used.", spec.headers,
+        members={"not_ready": {"database": state}},
+    )  # fmt: skip

@@ -95,9 +95,14 @@ def test_the_cli_runs_as_a_module_without_a_traceback(tmp_path: Path) -> None:
 def test_a_sqlite_database_is_migrated_then_users_are_managed_and_keys_purged(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'todo.db'}")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///./todo.db")
     assert main(["migrate"]) == 0
-    assert "sqlite database schema is up to date" in capsys.readouterr().out
+    # The file a relative URL names, said in full: it is relative to the working folder.
+    assert (
+        capsys.readouterr().out
+        == f"The schema of sqlite:///{tmp_path / 'todo.db'} is up to date.\n"
+    )
     settings = Settings(_env_file=None)
     build_service(settings).create_todo(UserId("alice"), NewTodo(title="a"), idempotency_key="k")
 
@@ -108,3 +113,46 @@ def test_a_sqlite_database_is_migrated_then_users_are_managed_and_keys_purged(
 
     assert main(["purge-idempotency-keys"]) == 0
     assert capsys.readouterr().out == "Purged 0 expired idempotency keys.\n"
+
+
+@pytest.mark.parametrize(
+    ("command", "settings"),
+    [
+        (["serve"], ["DATABASE_URL", "JWT_SECRET", "HOST", "PORT", "WORKERS", "LOG_LEVEL"]),
+        (["migrate"], ["DATABASE_URL"]),
+        (["mint-token"], ["JWT_SECRET", "JWT_ISSUER", "JWT_AUDIENCE"]),
+        (["users"], ["DATABASE_URL"]),
+        (["purge-idempotency-keys"], ["DATABASE_URL", "IDEMPOTENCY_TTL_SECONDS"]),
+    ],
+)
+def test_every_commands_help_lists_the_settings_it_reads_with_their_defaults(
+    capsys: pytest.CaptureFixture[str], command: list[str], settings: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([*command, "--help"])
+    assert exited.value.code == 0
+    listed = {
+        line.split()[0]: line
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("  ") and line.split()[0].isupper()
+    }
+    for name in settings:
+        field = Settings.model_fields[name.lower()]
+        shown = "none" if field.default in (None, ()) else field.default
+        assert listed[name].endswith(f"[default: {shown}]")
+
+
+def test_mint_token_states_its_ttl_default(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["mint-token", "--help"])
+    assert "seconds until it expires (default: 3600)" in capsys.readouterr().out
+
+
+def test_mint_token_refuses_a_short_secret_like_every_other_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("JWT_SECRET", "too-short")
+    assert main(["mint-token", "--sub", "alice"]) == 2
+    assert capsys.readouterr().err == (
+        "todo: configuration error: JWT_SECRET must be at least 32 bytes long\n"
+    )
