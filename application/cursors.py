@@ -3,15 +3,19 @@ import binascii
 import hashlib
 import hmac
 import json
+from dataclasses import fields
 from datetime import datetime
 from uuid import UUID
 
 from todo_service.application.listing import Position, Sort, SortField, SortValue, TodoFilters
+from todo_service.application.plain import plain
 from todo_service.domain import InvalidValueError, UserId
 
 # Room for a position at the longest title: 200 characters of up to 4 UTF-8 bytes each.
 MAX_CURSOR_LENGTH = 1500
 _SIGNATURE_BYTES = 16
+# Changes whenever what a scope covers is spelled differently, so no old cursor passes.
+_SCOPE_VERSION = 2
 _INSTANT_FIELDS = frozenset({SortField.CREATED_AT, SortField.UPDATED_AT, SortField.DUE_AT})
 
 
@@ -70,20 +74,24 @@ class CursorCodec:
             raise _invalid() from None
 
     def _sign(self, owner_id: UserId, filters: TodoFilters, sort: Sort, payload: bytes) -> bytes:
-        scope = json.dumps(
-            [
-                owner_id.value,
-                str(sort),
-                filters.completed,
-                filters.priority,
-                filters.text,
-                filters.due_before and filters.due_before.isoformat(),
-                filters.due_after and filters.due_after.isoformat(),
-            ],
-            separators=(",", ":"),
-        ).encode()
-        message = scope + b"\n" + payload
+        message = _scope(owner_id, filters, sort) + b"\n" + payload
         return hmac.digest(self._secret, message, hashlib.sha256)[:_SIGNATURE_BYTES]
+
+
+def _scope(owner_id: UserId, filters: TodoFilters, sort: Sort) -> bytes:
+    """What a cursor is bound to: its owner, its sort and every filter that is set.
+
+    The filters are read off TodoFilters' own fields, so a new filter is covered without
+    anyone listing it here; an unset one is left out, so that a new filter leaves the
+    cursors of listings that do not use it valid across a deploy.
+    """
+    chosen = {
+        field.name: plain(value)
+        for field in fields(filters)
+        if (value := getattr(filters, field.name)) is not None
+    }
+    scope = [_SCOPE_VERSION, owner_id.value, str(sort), chosen]
+    return json.dumps(scope, separators=(",", ":"), sort_keys=True).encode()
 
 
 def _parse_value(field: SortField, value: object) -> SortValue:

@@ -33,6 +33,12 @@ def parse_priority(raw: str) -> Priority:
         raise InvalidValueError("priority", f"must be one of {choices}") from None
 
 
+def parse_completed(raw: bool) -> bool:
+    if not isinstance(raw, bool):
+        raise InvalidValueError("completed", "must be true or false")
+    return raw
+
+
 def require_text(field: str, value: str) -> str:
     """Refuse text that no database can store faithfully (lone surrogates)."""
     try:

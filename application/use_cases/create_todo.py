@@ -4,6 +4,7 @@ from todo_service.application.errors import IdempotencyConflictError
 from todo_service.application.idempotency import (
     DEFAULT_IDEMPOTENCY_TTL,
     IdempotencyRecord,
+    is_same_request,
     parse_idempotency_key,
 )
 from todo_service.application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
@@ -47,19 +48,21 @@ class CreateTodo:
             ).require_active()
             if key is not None:
                 record = IdempotencyRecord.for_todo(key, todo, self._idempotency_ttl)
-                original = self._replayed(uow, record, now)
+                original = self._replayed(uow, record, todo, now)
                 if original is not None:
                     return original
             uow.todos.add(todo)
             uow.commit()
         return todo
 
-    def _replayed(self, uow: UnitOfWork, record: IdempotencyRecord, now: datetime) -> Todo | None:
+    def _replayed(
+        self, uow: UnitOfWork, record: IdempotencyRecord, todo: Todo, now: datetime
+    ) -> Todo | None:
         """The todo an earlier use of the key created, or None when this request wins the key."""
         holder = uow.idempotency.claim(record, now)
         if holder == record:
             return None
-        if holder.fingerprint != record.fingerprint:
+        if not is_same_request(holder.fingerprint, todo):
             raise IdempotencyConflictError
         original = uow.todos.get(record.owner_id, holder.todo_id)
         if original is None:
