@@ -6,15 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from todo_service.adapters.sql.listing import TOTAL, count_listing, find_listing
-from todo_service.adapters.sql.mapping import (
-    idempotency_from_columns,
-    idempotency_to_row,
-    row_values,
-    todo_from_columns,
-    todo_values,
-    user_from_columns,
-    user_values,
-)
+from todo_service.adapters.sql.mapping import IDEMPOTENCY_KEYS, TODOS, USERS
 from todo_service.adapters.sql.session import SqlSession
 from todo_service.adapters.sql.tables import idempotency_keys_table, todos_table, users_table
 from todo_service.application.errors import StaleWriteError
@@ -33,7 +25,7 @@ class SqlTodoRepository(TodoRepository):
     def add(self, todo: Todo) -> None:
         # RETURNING, not rowcount: drivers may not report the rows of an INSERT.
         if not self._session.rows(
-            _statements(self._session.dialect_name).add_todo, todo_values(todo)
+            _statements(self._session.dialect_name).add_todo, TODOS.values(todo)
         ):
             raise ValueError("todo id already used")
 
@@ -43,10 +35,10 @@ class SqlTodoRepository(TodoRepository):
             rows = self._session.rows(_GET_TODO_FOR_UPDATE, key)
         else:
             rows = self._session.read(_GET_TODO, key)
-        return todo_from_columns(rows[0]) if rows else None
+        return TODOS.load(rows[0]) if rows else None
 
     def save(self, todo: Todo) -> None:
-        values = todo_values(todo)
+        values = TODOS.values(todo)
         key = {"key_id": values.pop("id"), "key_user_id": values.pop("user_id")}
         parameters = {**values, **key, "key_version": todo.version - 1}
         if self._session.affected(_SAVE_TODO, parameters) == 0:
@@ -60,7 +52,7 @@ class SqlTodoRepository(TodoRepository):
     def find(self, owner_id: UserId, query: TodoQuery) -> Sequence[Todo]:
         listing = find_listing(owner_id, query)
         rows = self._session.read(listing.statement, listing.parameters)
-        return [todo_from_columns(row) for row in rows]
+        return [TODOS.load(row) for row in rows]
 
     def count(self, owner_id: UserId, filters: TodoFilters) -> int:
         listing = count_listing(owner_id, filters)
@@ -73,7 +65,7 @@ class SqlTodoRepository(TodoRepository):
             if query.offset == 0 and query.after is None:
                 return [], 0  # the first page is empty: nothing matches
             return [], self.count(owner_id, query.filters)  # past the last page
-        return [todo_from_columns(row) for row in rows], int(rows[0][TOTAL])
+        return [TODOS.load(row) for row in rows], int(rows[0][TOTAL])
 
     @staticmethod
     def _stored_at(todo: Todo, version: int) -> tuple[sa.ColumnElement[bool], ...]:
@@ -88,11 +80,11 @@ class SqlUserRepository(UserRepository):
     def get(self, user_id: UserId) -> User | None:
         statement = sa.select(users_table).where(users_table.c.id == user_id.value)
         rows = self._session.read(statement)
-        return user_from_columns(rows[0]) if rows else None
+        return USERS.load(rows[0]) if rows else None
 
     def add_if_absent(self, user: User) -> User:
         statements = _statements(self._session.dialect_name)
-        values = user_values(user)
+        values = USERS.values(user)
         if statements.add_user_returning is not None:
             # One round trip: the row inserted, or else the one already there. A row
             # whose insert committed while this statement waited on it is outside
@@ -100,7 +92,7 @@ class SqlUserRepository(UserRepository):
             parameters = {f"new_{name}": value for name, value in values.items()}
             found = self._session.rows(statements.add_user_returning, parameters)
             if found:
-                return user_from_columns(found[0])
+                return USERS.load(found[0])
         else:
             self._session.run(statements.add_user, values)
         stored = self.get(user.id)
@@ -109,7 +101,7 @@ class SqlUserRepository(UserRepository):
         return stored
 
     def save(self, user: User) -> None:
-        values = user_values(user)
+        values = USERS.values(user)
         insert = _insert(self._session, users_table).values(values)
         del values["id"]
         upsert = insert.on_conflict_do_update(index_elements=[users_table.c.id], set_=values)
@@ -128,7 +120,7 @@ class SqlIdempotencyRepository(IdempotencyRepository):
 
     def claim(self, record: IdempotencyRecord, now: datetime) -> IdempotencyRecord:
         table = idempotency_keys_table
-        values = row_values(idempotency_to_row(record))
+        values = IDEMPOTENCY_KEYS.values(record)
         insert = _insert(self._session, table).values(values)
         replace_dead = insert.on_conflict_do_update(
             index_elements=[table.c.user_id, table.c.key],
@@ -140,7 +132,7 @@ class SqlIdempotencyRepository(IdempotencyRepository):
         holder = sa.select(table).where(
             table.c.user_id == record.owner_id.value, table.c.key == record.key
         )
-        return idempotency_from_columns(self._session.rows(holder)[0])
+        return IDEMPOTENCY_KEYS.load(self._session.rows(holder)[0])
 
     def purge_expired(self, now: datetime) -> int:
         table = idempotency_keys_table
