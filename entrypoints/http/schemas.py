@@ -5,7 +5,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
 
 from todo_service.application import TodoPage
-from todo_service.domain import UNSET, NewTodo, Priority, Todo, TodoChanges, User
+from todo_service.domain import NewTodo, Priority, Todo, TodoChanges, User
 
 _TODO_ID = "0b9a4a52-6a4f-4a8e-9c43-6f1f4c1e2b10"
 _CREATED = "2026-11-25T09:30:00Z"
@@ -14,19 +14,6 @@ _DUE = "2026-11-27T17:00:00Z"
 # FastAPI drops every None from the OpenAPI document, nulls inside examples too: examples
 # write JSON null as OPENAPI_NULL, and the app turns it back (`examples.with_nulls`).
 OPENAPI_NULL = "\x00null"
-
-TODO_EXAMPLE: dict[str, Any] = {
-    "id": _TODO_ID,
-    "title": "Buy milk",
-    "description": "Oat, 2 litres",
-    "priority": "high",
-    "due_at": _DUE,
-    "completed": False,
-    "completed_at": OPENAPI_NULL,
-    "created_at": _CREATED,
-    "updated_at": _CREATED,
-    "version": 1,
-}
 
 _TITLE = "What to do: stripped of surrounding whitespace, 1-200 characters, no control characters."
 _DESCRIPTION = "Free text, at most 5000 characters, no NUL; null for none."
@@ -68,13 +55,7 @@ class TodoCreate(_Request):
     completed: StrictBool = Field(default=False, description=_COMPLETED, examples=[False])
 
     def to_domain(self) -> NewTodo:
-        return NewTodo(
-            title=self.title,
-            description=self.description,
-            priority=self.priority,
-            due_at=self.due_at,
-            completed=self.completed,
-        )
+        return NewTodo(**{name: getattr(self, name) for name in type(self).model_fields})
 
 
 class TodoPatch(_Request):
@@ -91,27 +72,21 @@ class TodoPatch(_Request):
     completed: StrictBool = Field(default=None, description=_COMPLETED, examples=[True])  # type: ignore[assignment]
 
     def to_domain(self) -> TodoChanges:
-        given = {name: getattr(self, name) for name in self.model_fields_set}
-        return TodoChanges(
-            title=given.get("title", UNSET),
-            description=given.get("description", UNSET),
-            priority=given.get("priority", UNSET),
-            due_at=given.get("due_at", UNSET),
-            completed=given.get("completed", UNSET),
-        )
+        # Only the fields the client sent: the others stay UNSET, and are left alone.
+        return TodoChanges(**{name: getattr(self, name) for name in self.model_fields_set})
 
 
-class TodoOut(BaseModel):
-    """A todo as its owner sees it; never carries the owner's id."""
+class TodoOut(TodoCreate):
+    """A todo as its owner sees it: what was given to create it (as it is now), and what
+    the service set. Never carries the owner's id."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [TODO_EXAMPLE]})
+    model_config = ConfigDict(
+        # Every field is in every response, defaults or not: the schema says so.
+        json_schema_serialization_defaults_required=True,
+        json_schema_extra=lambda schema: schema.update(examples=[TODO_EXAMPLE]),
+    )
 
     id: UUID = Field(description="The todo's id, set by the service.", examples=[_TODO_ID])
-    title: str = Field(description=_TITLE, examples=["Buy milk"])
-    description: str | None = Field(description=_DESCRIPTION, examples=["Oat, 2 litres"])
-    priority: Priority = Field(description=_PRIORITY, examples=["high"])
-    due_at: AwareDatetime | None = Field(description=_DUE_AT, examples=[_DUE])
-    completed: bool = Field(description=_COMPLETED, examples=[False])
     completed_at: AwareDatetime | None = Field(
         description="When it was completed (UTC); null while open.", examples=[None]
     )
@@ -127,6 +102,18 @@ class TodoOut(BaseModel):
     def of(cls, todo: Todo) -> "TodoOut":
         # Not validated again: every value comes from a Todo, which validated it.
         return cls.model_construct(**{name: getattr(todo, name) for name in cls.model_fields})
+
+
+def _example(model: type[BaseModel]) -> dict[str, Any]:
+    """A whole example of `model`, from the first example of each of its fields."""
+    return {
+        name: OPENAPI_NULL if field.examples[0] is None else field.examples[0]
+        for name, field in model.model_fields.items()
+        if field.examples
+    }
+
+
+TODO_EXAMPLE: dict[str, Any] = _example(TodoOut)
 
 
 class TodoPageOut(BaseModel):
