@@ -1,9 +1,5 @@
 from dataclasses import dataclass
-from datetime import timedelta
 
-from todo_service.application.cursors import CursorCodec
-from todo_service.application.idempotency import DEFAULT_IDEMPOTENCY_TTL
-from todo_service.application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from todo_service.application.use_cases import (
     CreateTodo,
     CurrentUser,
@@ -19,7 +15,11 @@ from todo_service.application.use_cases import (
 
 @dataclass(frozen=True, slots=True)
 class TodoService:
-    """Every use case, wired to one set of ports: what another Python service calls."""
+    """Every use case, over one set of ports: what another Python service calls.
+
+    The composition root (`todo_service.entrypoints.container`) builds it; in-process
+    callers get it from `bootstrap()`.
+    """
 
     create_todo: CreateTodo
     get_todo: GetTodo
@@ -30,25 +30,3 @@ class TodoService:
     current_user: CurrentUser
     set_user_active: SetUserActive
     purge_expired_idempotency_keys: PurgeExpiredIdempotencyKeys
-
-    @classmethod
-    def build(
-        cls,
-        *,
-        unit_of_work: UnitOfWorkFactory,
-        clock: Clock,
-        ids: IdGenerator,
-        cursor_secret: bytes,
-        idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL,
-    ) -> "TodoService":
-        return cls(
-            create_todo=CreateTodo(unit_of_work, clock, ids, idempotency_ttl),
-            get_todo=GetTodo(unit_of_work),
-            update_todo=UpdateTodo(unit_of_work, clock),
-            delete_todo=DeleteTodo(unit_of_work),
-            toggle_todo=ToggleTodo(unit_of_work, clock),
-            list_todos=ListTodos(unit_of_work, CursorCodec(cursor_secret)),
-            current_user=CurrentUser(unit_of_work, clock),
-            set_user_active=SetUserActive(unit_of_work),
-            purge_expired_idempotency_keys=PurgeExpiredIdempotencyKeys(unit_of_work, clock),
-        )

@@ -1,21 +1,29 @@
 from datetime import timedelta
-from typing import Any
 
 from dependency_injector import containers, providers
 
 from todo_service.adapters.jwt import PyJwtTokenVerifier
 from todo_service.adapters.system import RandomIdGenerator, SystemClock
 from todo_service.application import TodoService
-from todo_service.application.use_cases import Authenticate, CachedCurrentUser, CachedTokenVerifier
+from todo_service.application.cursors import CursorCodec
+from todo_service.application.use_cases import (
+    Authenticate,
+    CachedCurrentUser,
+    CachedTokenVerifier,
+    CreateTodo,
+    CurrentUser,
+    DeleteTodo,
+    GetTodo,
+    ListTodos,
+    PurgeExpiredIdempotencyKeys,
+    SetUserActive,
+    ToggleTodo,
+    UpdateTodo,
+)
 from todo_service.entrypoints import configuration
 from todo_service.entrypoints.database_watch import DatabaseWatch
 from todo_service.entrypoints.settings import ServiceSettings
 from todo_service.entrypoints.storage import MemoryStorage, SqlStorage
-
-
-def _use_case(service: providers.Provider[TodoService], name: str) -> providers.Provider[Any]:
-    # A plain provider, unlike `service.provided.<name>`, can be overridden on its own.
-    return providers.Callable(getattr, service, name)
 
 
 def storage_kind(settings: ServiceSettings) -> str:
@@ -25,8 +33,9 @@ def storage_kind(settings: ServiceSettings) -> str:
 class Container(containers.DeclarativeContainer):
     """The only place that knows which adapter fills which port.
 
-    Tests swap parts with `container.<provider>.override(...)` before first use:
-    `service` and `authenticate` are singletons built from what is in place then.
+    It alone builds: every adapter, every use case, and `service`, the facade an
+    in-process caller gets. Tests swap parts with `container.<provider>.override(...)`
+    before first use: singletons are built from what is in place then.
     """
 
     settings = providers.Dependency(instance_of=ServiceSettings)
@@ -55,27 +64,46 @@ class Container(containers.DeclarativeContainer):
     jwt_config = providers.Singleton(configuration.jwt_config, settings)
     token_verifier = providers.Singleton(PyJwtTokenVerifier, jwt_config)
 
-    service = providers.Singleton(
-        TodoService.build,
-        unit_of_work=storage.provided.unit_of_work,
-        clock=clock,
-        ids=ids,
-        cursor_secret=cursor_secret,
-        idempotency_ttl=providers.Callable(configuration.idempotency_ttl, settings),
+    # Each use case, built here and nowhere else: the HTTP routes ask for them one by one,
+    # and `service` gathers them for in-process callers.
+    unit_of_work = storage.provided.unit_of_work
+    create_todo = providers.Singleton(
+        CreateTodo,
+        unit_of_work,
+        clock,
+        ids,
+        providers.Callable(configuration.idempotency_ttl, settings),
     )
-    create_todo = _use_case(service, "create_todo")
-    get_todo = _use_case(service, "get_todo")
-    update_todo = _use_case(service, "update_todo")
-    delete_todo = _use_case(service, "delete_todo")
-    toggle_todo = _use_case(service, "toggle_todo")
-    list_todos = _use_case(service, "list_todos")
+    get_todo = providers.Singleton(GetTodo, unit_of_work)
+    update_todo = providers.Singleton(UpdateTodo, unit_of_work, clock)
+    delete_todo = providers.Singleton(DeleteTodo, unit_of_work)
+    toggle_todo = providers.Singleton(ToggleTodo, unit_of_work, clock)
+    list_todos = providers.Singleton(
+        ListTodos, unit_of_work, providers.Singleton(CursorCodec, cursor_secret)
+    )
+    current_user = providers.Singleton(CurrentUser, unit_of_work, clock)
+    set_user_active = providers.Singleton(SetUserActive, unit_of_work)
+    purge_expired_idempotency_keys = providers.Singleton(
+        PurgeExpiredIdempotencyKeys, unit_of_work, clock
+    )
+    service = providers.Singleton(
+        TodoService,
+        create_todo=create_todo,
+        get_todo=get_todo,
+        update_todo=update_todo,
+        delete_todo=delete_todo,
+        toggle_todo=toggle_todo,
+        list_todos=list_todos,
+        current_user=current_user,
+        set_user_active=set_user_active,
+        purge_expired_idempotency_keys=purge_expired_idempotency_keys,
+    )
+
     # One bound for both: how long a deactivation or a withdrawn signing key may go unseen.
     cache_bound = providers.Callable(lambda s: timedelta(seconds=s.user_cache_seconds), settings)
-    current_user = providers.Singleton(
-        CachedCurrentUser, service.provided.current_user, clock, cache_bound
-    )
+    cached_current_user = providers.Singleton(CachedCurrentUser, current_user, clock, cache_bound)
     authenticate = providers.Singleton(
         Authenticate,
         providers.Singleton(CachedTokenVerifier, token_verifier, clock, cache_bound),
-        current_user,
+        cached_current_user,
     )

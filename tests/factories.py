@@ -6,7 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from todo_service.application.ports import Clock, IdGenerator
+from todo_service.application import TodoService
+from todo_service.application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from todo_service.domain import NewTodo, Todo, TodoId, UserId
 
 ALICE = UserId("alice")
@@ -43,3 +44,24 @@ def make_todo(**overrides: Any) -> Todo:
     now = overrides.pop("now", T0)
     todo = Todo.create(todo_id, owner, NewTodo(title=overrides.pop("title", "Buy milk")), now)
     return replace(todo, **overrides) if overrides else todo
+
+
+def todo_service(
+    unit_of_work: UnitOfWorkFactory, clock: Clock | None = None, ids: IdGenerator | None = None
+) -> TodoService:
+    """The facade the composition root builds, over the given ports (the in-memory or a SQL
+    unit of work, a fixed clock): the use cases exactly as an in-process caller gets them."""
+    from dependency_injector import providers
+
+    from todo_service.entrypoints.container import Container
+    from todo_service.entrypoints.settings import ServiceSettings
+
+    settings = ServiceSettings(database_url="memory://", cursor_secret=CURSOR_SECRET.decode())
+    container = Container(settings=settings)
+    container.unit_of_work.override(providers.Object(unit_of_work))
+    if clock is not None:
+        container.clock.override(providers.Object(clock))
+    if ids is not None:
+        container.ids.override(providers.Object(ids))
+    service: TodoService = container.service()
+    return service

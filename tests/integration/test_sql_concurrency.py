@@ -6,10 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import sqlalchemy as sa
 
-from tests.factories import ALICE, CURSOR_SECRET, T0
+from tests.factories import ALICE, T0, todo_service
 from tests.sql_fixtures import truncate
 from todo_service.adapters.sql import SqlUnitOfWork
-from todo_service.adapters.system import RandomIdGenerator, SystemClock
 from todo_service.application import TodoService
 from todo_service.domain import NewTodo, TodoChanges, User, UserId
 
@@ -31,12 +30,7 @@ def engine(request: pytest.FixtureRequest) -> sa.Engine:
 
 
 def _service(engine: sa.Engine) -> TodoService:
-    return TodoService.build(
-        unit_of_work=lambda: SqlUnitOfWork(engine),
-        clock=SystemClock(),
-        ids=RandomIdGenerator(),
-        cursor_secret=CURSOR_SECRET,
-    )
+    return todo_service(lambda: SqlUnitOfWork(engine))
 
 
 def test_forty_concurrent_toggles_of_one_todo_give_exactly_forty_flips(engine: sa.Engine) -> None:

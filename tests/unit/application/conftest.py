@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import CURSOR_SECRET, FixedClock, SequentialIds
+from tests.factories import FixedClock, SequentialIds, todo_service
 from todo_service.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from todo_service.application import TodoService
 
@@ -17,9 +17,4 @@ def store() -> InMemoryStore:
 
 @pytest.fixture
 def service(store: InMemoryStore, clock: FixedClock) -> TodoService:
-    return TodoService.build(
-        unit_of_work=lambda: InMemoryUnitOfWork(store),
-        clock=clock,
-        ids=SequentialIds(),
-        cursor_secret=CURSOR_SECRET,
-    )
+    return todo_service(lambda: InMemoryUnitOfWork(store), clock, SequentialIds())
