@@ -17,8 +17,9 @@ class SqlSession:
     bind parameters: statements built once and executed with values skip
     SQLAlchemy's per-call construction (a third of a create's CPU).
 
-    With `lazy_transaction`, plain reads (`read`, `read_scalar`) run in autocommit
-    until the first statement that writes or locks, which begins the transaction:
+    The method says whether a statement needs the transaction: `read` and `read_scalar`
+    do not; `write`, `write_returning`, `write_count` and `read_for_update` do, and the
+    first of them begins it. With `lazy_transaction`, reads before it run in autocommit:
     a read-only unit of work then costs no BEGIN and no ROLLBACK round trip. Under
     READ COMMITTED every statement takes its own snapshot anyway, so reads before
     the transaction see nothing a read inside it would not.
@@ -43,17 +44,28 @@ class SqlSession:
         with storage_errors():
             return self._connection.execute(statement, parameters).scalar_one()
 
-    def rows(self, statement: Executable, parameters: Params = None) -> Sequence[sa.RowMapping]:
+    def read_for_update(
+        self, statement: Executable, parameters: Params = None
+    ) -> Sequence[sa.RowMapping]:
+        """Rows of a statement that locks them, in the transaction."""
         self._begin()
         return self.read(statement, parameters)
 
-    def run(self, statement: Executable, parameters: Params = None) -> None:
+    def write(self, statement: Executable, parameters: Params = None) -> None:
+        """Run a statement that writes, in the transaction."""
         self._begin()
         with storage_errors():
             self._connection.execute(statement, parameters)
 
-    def affected(self, statement: Executable, parameters: Params = None) -> int:
-        """How many rows a data-changing statement changed."""
+    def write_returning(
+        self, statement: Executable, parameters: Params = None
+    ) -> Sequence[sa.RowMapping]:
+        """The rows a writing statement returns (RETURNING), in the transaction."""
+        self._begin()
+        return self.read(statement, parameters)
+
+    def write_count(self, statement: Executable, parameters: Params = None) -> int:
+        """How many rows a writing statement changed, in the transaction."""
         self._begin()
         with storage_errors():
             result = self._connection.execute(statement, parameters)

@@ -1,0 +1,87 @@
+"""Every statement the repositories run, but the listings: built once per dialect.
+
+Each is executed with its values as parameters (`sa.bindparam`), never rebuilt per
+call: constructing a statement cost more Python than the round trip it makes. The
+listings, whose shape depends on the query, are built and cached in `listing.py`.
+"""
+
+from functools import cache
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from todo_service.adapters.sql.tables import idempotency_keys_table, todos_table, users_table
+
+todos, users, keys = todos_table.c, users_table.c, idempotency_keys_table.c
+
+
+def _parameter(column: sa.Column[object], name: str | None = None) -> sa.BindParameter[object]:
+    return sa.bindparam(name or column.name, type_=column.type)
+
+
+# A todo is always addressed with its owner: another user's todo matches nothing.
+_TODO_KEY = (
+    todos.id == _parameter(todos.id, "key_id"),
+    todos.user_id == _parameter(todos.user_id, "key_user_id"),
+)
+_AT_VERSION = todos.version == _parameter(todos.version, "key_version")
+
+
+class Statements:
+    """The statements of one dialect (ON CONFLICT and RETURNING are spelled per dialect)."""
+
+    def __init__(self, dialect_name: str) -> None:
+        insert = sqlite.insert if dialect_name == "sqlite" else postgresql.insert
+
+        self.get_todo = sa.select(todos_table).where(*_TODO_KEY)
+        self.get_todo_for_update = self.get_todo.with_for_update()
+        # RETURNING, not rowcount: drivers may not report the rows of an INSERT.
+        self.add_todo = (
+            insert(todos_table)
+            .on_conflict_do_nothing(index_elements=[todos.id])
+            .returning(todos.id)
+        )
+        # Only at the version the change was made from: a row that moved on is left alone.
+        self.save_todo = sa.update(todos_table).where(*_TODO_KEY, _AT_VERSION)
+        self.remove_todo = sa.delete(todos_table).where(*_TODO_KEY, _AT_VERSION)
+
+        self.get_user = sa.select(users_table).where(users.id == _parameter(users.id))
+        self.add_user = insert(users_table).on_conflict_do_nothing(index_elements=[users.id])
+        upsert = insert(users_table)
+        self.save_user = upsert.on_conflict_do_update(
+            index_elements=[users.id],
+            set_={c.name: upsert.excluded[c.name] for c in users_table.c if c is not users.id},
+        )
+        # One round trip for a user's first sight: the row inserted, or else the one
+        # already there. SQLite has no INSERT inside a WITH: it inserts, then reads.
+        self.add_user_returning: sa.Executable | None = None
+        if dialect_name != "sqlite":
+            new = {c.name: _parameter(c, f"new_{c.name}") for c in users_table.c}
+            inserted = (
+                insert(users_table)
+                .values(new)
+                .on_conflict_do_nothing(index_elements=[users.id])
+                .returning(*users_table.c)
+                .cte("inserted")
+            )
+            present = sa.select(users_table).where(users.id == new["id"])
+            self.add_user_returning = sa.union_all(sa.select(inserted), present).limit(1)
+
+        # A claim replaces a key's record only once it is dead; a live one is left alone.
+        claim = insert(idempotency_keys_table)
+        self.claim_key = claim.on_conflict_do_update(
+            index_elements=[keys.user_id, keys.key],
+            set_={name: claim.excluded[name] for name in ("fingerprint", "todo_id", "expires_at")},
+            where=keys.expires_at <= sa.bindparam("now", type_=keys.expires_at.type),
+        ).returning(keys.key)
+        self.get_key = sa.select(idempotency_keys_table).where(
+            keys.user_id == _parameter(keys.user_id), keys.key == _parameter(keys.key)
+        )
+        self.purge_keys = sa.delete(idempotency_keys_table).where(
+            keys.expires_at <= sa.bindparam("now", type_=keys.expires_at.type)
+        )
+
+
+@cache
+def statements(dialect_name: str) -> Statements:
+    return Statements(dialect_name)
