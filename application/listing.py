@@ -102,25 +102,22 @@ class TodoFilters:
 
     completed: bool | None = None
     priority: Priority | None = None
-    text: str | None = None
+    # `q` on the wire: a case-insensitive substring of the title, `%` and `_` literal.
+    title_contains: str | None = None
     due_before: datetime | None = None
     due_after: datetime | None = None
 
     def __post_init__(self) -> None:
-        if self.text is not None:
-            require_text("q", self.text)
-            if len(self.text) > MAX_SEARCH_LENGTH:
+        if self.title_contains is not None:
+            require_text("q", self.title_contains)
+            if len(self.title_contains) > MAX_SEARCH_LENGTH:
                 raise InvalidValueError("q", f"must be at most {MAX_SEARCH_LENGTH} characters")
-            if "\x00" in self.text:
+            if "\x00" in self.title_contains:
                 raise InvalidValueError("q", "must not contain NUL characters")
-            if not self.text:
-                object.__setattr__(self, "text", None)
+            if not self.title_contains:
+                object.__setattr__(self, "title_contains", None)
         for name in ("due_before", "due_after"):
             object.__setattr__(self, name, parse_optional_instant(name, getattr(self, name)))
-
-    @property
-    def folded_text(self) -> str | None:
-        return None if self.text is None else fold_case(self.text)
 
     def matches(self, todo: Todo) -> bool:
         """The reference semantics every repository adapter reproduces."""
@@ -128,8 +125,8 @@ class TodoFilters:
             return False
         if self.priority is not None and todo.priority != self.priority:
             return False
-        folded = self.folded_text
-        if folded is not None and folded not in fold_case(todo.title):
+        wanted = self.title_contains
+        if wanted is not None and fold_case(wanted) not in fold_case(todo.title):
             return False
         if self.due_before is not None and (todo.due_at is None or todo.due_at >= self.due_before):
             return False

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
 from todo_service.adapters.sql.tables import todos_table
-from todo_service.application.listing import Sort, SortField, TodoFilters, TodoQuery
+from todo_service.application.listing import Sort, SortField, TodoFilters, TodoQuery, fold_case
 from todo_service.domain import UserId
 
 _SORT_COLUMNS: dict[SortField, sa.Column[Any]] = {
@@ -40,7 +40,9 @@ def _filter_values(filters: TodoFilters) -> dict[str, Any]:
     values = {
         "completed": filters.completed,
         "priority": None if filters.priority is None else filters.priority.rank,
-        "pattern": None if filters.folded_text is None else f"%{escape_like(filters.folded_text)}%",
+        "pattern": None
+        if filters.title_contains is None
+        else f"%{escape_like(fold_case(filters.title_contains))}%",
         "due_before": filters.due_before,
         "due_after": filters.due_after,
     }

@@ -49,7 +49,7 @@ class ListTodos:
         filters = TodoFilters(
             completed=request.completed,
             priority=request.priority,
-            text=request.q,
+            title_contains=request.q,
             due_before=request.due_before,
             due_after=request.due_after,
         )

@@ -91,7 +91,7 @@ def test_offset_pages_skip_that_many_todos_of_the_order(backend: Backend, offset
 @pytest.mark.parametrize("offset", [0, 5, 8, 50])
 @pytest.mark.parametrize(
     "filters",
-    [TodoFilters(), TodoFilters(text="app"), TodoFilters(text="no such title")],
+    [TodoFilters(), TodoFilters(title_contains="app"), TodoFilters(title_contains="no such title")],
     ids=["all", "q", "nothing matches"],
 )
 def test_a_page_comes_with_the_total_of_every_matching_todo_even_past_the_last_page(
@@ -109,18 +109,18 @@ FILTERS = {
     "completed": TodoFilters(completed=True),
     "open": TodoFilters(completed=False),
     "priority": TodoFilters(priority=Priority.HIGH),
-    "q ascii, any case": TodoFilters(text="APP"),
-    "q non-ascii folded": TodoFilters(text="äPF"),
-    "q dotted capital I": TodoFilters(text="i̇stanbul"),
-    "q sigma": TodoFilters(text="σς"),
-    "q percent is literal": TodoFilters(text="%"),
-    "q underscore is literal": TodoFilters(text="_"),
-    "q backslash is literal": TodoFilters(text="\\"),
-    "q escape-like sequence": TodoFilters(text="\\%"),
+    "q ascii, any case": TodoFilters(title_contains="APP"),
+    "q non-ascii folded": TodoFilters(title_contains="äPF"),
+    "q dotted capital I": TodoFilters(title_contains="i̇stanbul"),
+    "q sigma": TodoFilters(title_contains="σς"),
+    "q percent is literal": TodoFilters(title_contains="%"),
+    "q underscore is literal": TodoFilters(title_contains="_"),
+    "q backslash is literal": TodoFilters(title_contains="\\"),
+    "q escape-like sequence": TodoFilters(title_contains="\\%"),
     "due before (exclusive)": TodoFilters(due_before=at(60)),
     "due after (exclusive)": TodoFilters(due_after=at(30)),
     "due window": TodoFilters(due_after=at(-60), due_before=at(60.000001)),
-    "everything at once": TodoFilters(completed=False, text="a", due_after=at(-61)),
+    "everything at once": TodoFilters(completed=False, title_contains="a", due_after=at(-61)),
 }
 
 
@@ -153,7 +153,9 @@ def test_filters_match_and_count_exactly_what_the_reference_semantics_say(
     todos = stored(backend.unit_of_work, *_filterable_todos())
     stored(backend.unit_of_work, make_todo(owner_id=BOB, title="Apple % _ \\ ÄPFEL"))
     expected = _expected([t for t in todos if filters.matches(t)], Sort())
-    assert expected or filters == TodoFilters(text="σς")  # every case but one selects something
+    assert expected or filters == TodoFilters(
+        title_contains="σς"
+    )  # every case but one selects something
     assert len(expected) < len(todos)
 
     assert ids(found(backend.unit_of_work, ALICE, TodoQuery(filters, limit=100))) == ids(expected)

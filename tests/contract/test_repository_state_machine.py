@@ -33,7 +33,7 @@ FILTERS = st.builds(
     TodoFilters,
     completed=st.none() | st.booleans(),
     priority=st.none() | st.sampled_from(Priority),
-    text=st.none() | st.text(alphabet="aAä%_\\", min_size=1, max_size=2),
+    title_contains=st.none() | st.text(alphabet="aAä%_\\", min_size=1, max_size=2),
     due_before=st.none() | INSTANTS,
     due_after=st.none() | INSTANTS,
 )

@@ -86,19 +86,21 @@ def _first_todo_id(engine: sa.Engine) -> TodoId:
 CASES: dict[str, Callable[[TodoId], Callable[[SqlUnitOfWork], object]]] = {
     "first page": lambda _: lambda uow: uow.todos.find(OWNER, TodoQuery()),
     "filtered page": lambda _: (
-        lambda uow: uow.todos.find(OWNER, TodoQuery(TodoFilters(completed=False, text="milk")))
+        lambda uow: uow.todos.find(
+            OWNER, TodoQuery(TodoFilters(completed=False, title_contains="milk"))
+        )
     ),
     "first page with its total": lambda _: (
         lambda uow: uow.todos.find_with_total(OWNER, TodoQuery())
     ),
     "filtered page with its total": lambda _: (
         lambda uow: uow.todos.find_with_total(
-            OWNER, TodoQuery(TodoFilters(completed=False, text="milk"))
+            OWNER, TodoQuery(TodoFilters(completed=False, title_contains="milk"))
         )
     ),
     "count": lambda _: lambda uow: uow.todos.count(OWNER, TodoFilters()),
     "filtered count": lambda _: (
-        lambda uow: uow.todos.count(OWNER, TodoFilters(completed=False, text="milk"))
+        lambda uow: uow.todos.count(OWNER, TodoFilters(completed=False, title_contains="milk"))
     ),
     "get by id": lambda todo_id: lambda uow: uow.todos.get(OWNER, todo_id),
     "get for update": lambda todo_id: lambda uow: uow.todos.get(OWNER, todo_id, for_update=True),

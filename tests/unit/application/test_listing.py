@@ -49,10 +49,10 @@ def test_a_cursor_position_cannot_be_combined_with_an_offset() -> None:
 
 
 def test_search_text_matches_case_insensitively_and_treats_wildcards_literally() -> None:
-    assert TodoFilters(text="MILK").matches(make_todo(title="Buy milk"))
-    assert not TodoFilters(text="%").matches(make_todo(title="Buy milk"))
-    assert TodoFilters(text="50%").matches(make_todo(title="Save 50% now"))
-    assert not TodoFilters(text="a_c").matches(make_todo(title="abc"))
+    assert TodoFilters(title_contains="MILK").matches(make_todo(title="Buy milk"))
+    assert not TodoFilters(title_contains="%").matches(make_todo(title="Buy milk"))
+    assert TodoFilters(title_contains="50%").matches(make_todo(title="Save 50% now"))
+    assert not TodoFilters(title_contains="a_c").matches(make_todo(title="abc"))
 
 
 def test_due_bounds_are_exclusive_and_never_match_todos_without_a_due_date() -> None:
@@ -64,19 +64,19 @@ def test_due_bounds_are_exclusive_and_never_match_todos_without_a_due_date() -> 
 
 
 def test_an_empty_search_is_no_filter() -> None:
-    assert TodoFilters(text="") == TodoFilters()
+    assert TodoFilters(title_contains="") == TodoFilters()
 
 
 def test_filters_refuse_text_that_no_database_can_store() -> None:
     with pytest.raises(InvalidValueError, match="q"):
-        TodoFilters(text="a\x00")
+        TodoFilters(title_contains="a\x00")
     with pytest.raises(InvalidValueError, match="q"):
-        TodoFilters(text="\ud800")
+        TodoFilters(title_contains="\ud800")
 
 
 def test_filters_combine() -> None:
     todo = make_todo(title="Call mum", priority=Priority.HIGH)
-    assert TodoFilters(priority=Priority.HIGH, text="mum", completed=False).matches(todo)
+    assert TodoFilters(priority=Priority.HIGH, title_contains="mum", completed=False).matches(todo)
     assert not TodoFilters(priority=Priority.HIGH, completed=True).matches(todo)
 
 
