@@ -10,10 +10,11 @@ from todo_service.application import StorageUnavailableError
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.database_watch import DatabaseWatch
 from todo_service.entrypoints.http.bearer_gate import BearerGate
+from todo_service.entrypoints.http.body_limit import BodySizeLimitMiddleware
 from todo_service.entrypoints.http.docs import add_docs_pages
-from todo_service.entrypoints.http.errors import PROBLEM_JSON, exception_handlers, handle_mapped
 from todo_service.entrypoints.http.examples import with_nulls
-from todo_service.entrypoints.http.middleware import BodySizeLimitMiddleware
+from todo_service.entrypoints.http.exception_handlers import exception_handlers, handle_mapped
+from todo_service.entrypoints.http.problem_details import PROBLEM_JSON
 from todo_service.entrypoints.http.request_log import RequestLogMiddleware, ResponseObserver
 from todo_service.entrypoints.http.routes import health, todos, users
 from todo_service.entrypoints.http.server import tune_garbage_collector

@@ -7,12 +7,19 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from todo_service.domain import User, UserId
 from todo_service.entrypoints.container import Container
-from todo_service.entrypoints.http.errors import MissingCredentialsError
 from todo_service.entrypoints.storage import Storage
 from todo_service.entrypoints.worker_threads import in_worker_thread
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+
+class MissingCredentialsError(Exception):
+    """No `Authorization: Bearer` header: a challenge, not a verdict on a token."""
+
+    def __init__(self) -> None:
+        super().__init__("A bearer token is required")
+
 
 # auto_error=False: a wrong scheme must get our problem+json 401, not FastAPI's body.
 bearer_scheme = HTTPBearer(

@@ -6,14 +6,10 @@ from starlette.requests import HTTPConnection
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from todo_service.entrypoints.http.auth import bearer_caller, bearer_scheme
-from todo_service.entrypoints.http.errors import (
-    PROBLEM_CAUSE,
-    MissingCredentialsError,
-    problem_cause,
-    problem_response,
-    spec_for,
-)
+from todo_service.entrypoints.http.auth import MissingCredentialsError, bearer_caller, bearer_scheme
+from todo_service.entrypoints.http.error_table import spec_for
+from todo_service.entrypoints.http.problem_causes import PROBLEM_CAUSE, problem_cause
+from todo_service.entrypoints.http.problem_details import problem_response
 
 
 class BearerGate:

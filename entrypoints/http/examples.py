@@ -15,6 +15,24 @@ USER_EXAMPLE: dict[str, Any] = {
     "name": "Alice",
     "created_at": TODO_EXAMPLE["created_at"],
 }
+TODO_CREATE_EXAMPLES: dict[str, Any] = {
+    "minimal": {"summary": "Only a title", "value": {"title": "Buy milk"}},
+    "full": {
+        "summary": "Every field",
+        "value": {
+            "title": "Buy milk",
+            "description": "Oat, 2 litres",
+            "priority": "high",
+            "due_at": "2026-11-27T17:00:00+01:00",
+            "completed": False,
+        },
+    },
+}
+TODO_PATCH_EXAMPLES: dict[str, Any] = {
+    "rename": {"summary": "Change the title", "value": {"title": "Buy oat milk"}},
+    "clear": {"summary": "Clear the due date", "value": {"due_at": OPENAPI_NULL}},
+    "complete": {"summary": "Mark done", "value": {"completed": True}},
+}
 
 
 def answers(status: int, example: Any) -> dict[int | str, dict[str, Any]]:

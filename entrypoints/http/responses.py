@@ -3,6 +3,9 @@ from collections.abc import Mapping
 from pydantic import BaseModel
 from starlette.responses import Response
 
+from todo_service.domain import Todo
+from todo_service.entrypoints.http.schemas import TodoOut
+
 JSON = "application/json"
 
 
@@ -16,3 +19,10 @@ def json_response(
     schema a second time before serializing it.
     """
     return Response(body.model_dump_json(), status, headers, JSON)
+
+
+def todo_response(
+    todo: Todo, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A todo as a route answers it, its version as the `ETag` that `If-Match` names."""
+    return json_response(TodoOut.of(todo), status, {**(headers or {}), "ETag": f'"{todo.version}"'})

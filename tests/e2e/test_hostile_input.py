@@ -14,7 +14,7 @@ from tests.integration.jwt.jwks_server import JwksServer
 from tests.jwt_factories import SigningKey, hmac_signed_by_hand, make_claims, make_rsa_key
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.http.app import create_app
-from todo_service.entrypoints.http.errors import MAX_BODY_BYTES
+from todo_service.entrypoints.http.body_limit import MAX_BODY_BYTES
 
 PROBLEM_JSON = "application/problem+json"
 TODO_PATH = "/api/todos/{id}"

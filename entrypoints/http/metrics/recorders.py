@@ -16,11 +16,11 @@ from starlette.types import Scope
 
 from todo_service.application import StorageTrouble, TokenRefusal
 from todo_service.entrypoints.container import Container
-from todo_service.entrypoints.http.errors import PROBLEM_CAUSE
+from todo_service.entrypoints.http.allowed_methods import METHODS
+from todo_service.entrypoints.http.problem_causes import PROBLEM_CAUSE
 from todo_service.entrypoints.http.request_log import route_template
 from todo_service.entrypoints.storage import SqlStorage
 
-METHODS = frozenset(("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"))
 # Seconds: most answers take a millisecond or two; a database under strain, tenths.
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 REFUSAL_REASONS = ("missing", *get_args(TokenRefusal), "deactivated")

@@ -5,8 +5,10 @@ from fastapi import APIRouter, Response
 from todo_service.application import StorageUnavailableError
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.database_watch import DatabaseWatch
-from todo_service.entrypoints.http.errors import PROBLEMS, documented, problem_response
+from todo_service.entrypoints.http.error_table import PROBLEMS
 from todo_service.entrypoints.http.examples import answers
+from todo_service.entrypoints.http.openapi_errors import documented
+from todo_service.entrypoints.http.problem_details import problem_response
 from todo_service.entrypoints.http.provided import provided
 from todo_service.entrypoints.http.responses import json_response
 from todo_service.entrypoints.http.schemas import Status

@@ -1,8 +1,7 @@
 from inspect import cleandoc
 from typing import Annotated
-from uuid import UUID
 
-from fastapi import APIRouter, Body, Header, Path, Query, Response, status
+from fastapi import APIRouter, Body, Query, Response, status
 
 from todo_service.application.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Sort
 from todo_service.application.use_cases import (
@@ -14,15 +13,25 @@ from todo_service.application.use_cases import (
     ToggleTodo,
     UpdateTodo,
 )
-from todo_service.domain import Priority, Todo
+from todo_service.domain import Priority
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.http.auth import AuthenticatedCaller
-from todo_service.entrypoints.http.errors import documented
-from todo_service.entrypoints.http.examples import PAGE_EXAMPLE, answers
+from todo_service.entrypoints.http.examples import (
+    PAGE_EXAMPLE,
+    TODO_CREATE_EXAMPLES,
+    TODO_PATCH_EXAMPLES,
+    answers,
+)
+from todo_service.entrypoints.http.openapi_errors import AUTH_ERRORS, documented
+from todo_service.entrypoints.http.parameters import (
+    IdempotencyKey,
+    IfMatch,
+    TodoIdPath,
+    expected_version,
+)
 from todo_service.entrypoints.http.provided import provided
-from todo_service.entrypoints.http.responses import json_response
+from todo_service.entrypoints.http.responses import json_response, todo_response
 from todo_service.entrypoints.http.schemas import (
-    OPENAPI_NULL,
     TODO_EXAMPLE,
     Instant,
     TodoCreate,
@@ -33,72 +42,7 @@ from todo_service.entrypoints.http.schemas import (
 
 router = APIRouter(prefix="/api/todos", tags=["todos"])
 
-_AUTH = (401, 403, 503)
-_WRITE = (*_AUTH, 413, 422)
-
-TodoIdPath = Annotated[
-    UUID,
-    Path(description="The todo's id; anything but a UUID is 422.", examples=[TODO_EXAMPLE["id"]]),
-]
-IfMatch = Annotated[
-    str | None,
-    Header(
-        pattern=r'^\s*(\*|(W/)?"[0-9]{1,18}")\s*$',
-        description=(
-            'Act only if the todo is at this version: `"<version>"` as in the `ETag`, else 412. '
-            '`W/"<version>"` is read the same way (proxies weaken ETags); `*` means any '
-            "version. Any other value is 422."
-        ),
-        examples=['"3"'],
-    ),
-]
-
-
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        pattern=r"^[\x21-\x7e]{1,255}$",
-        description=(
-            "Makes a retried create safe: the same key with the same body returns the "
-            "original todo (201 again); with a different body, 409. Keys are per user and "
-            "live 24 hours unless configured. 1-255 visible ASCII characters, e.g. a UUID."
-        ),
-        examples=["9b0e4c3a-2f51-4d7e-8a61-3c2d1f0e9b7a"],
-    ),
-]
-
-
-def _expected_version(if_match: str | None) -> int | None:
-    if if_match is None or if_match.strip() == "*":
-        return None
-    return int(if_match.strip().removeprefix("W/").strip('"'))
-
-
-def _todo_response(
-    todo: Todo, status: int = 200, headers: dict[str, str] | None = None
-) -> Response:
-    return json_response(TodoOut.of(todo), status, {**(headers or {}), "ETag": f'"{todo.version}"'})
-
-
-_CREATE_EXAMPLES = {
-    "minimal": {"summary": "Only a title", "value": {"title": "Buy milk"}},
-    "full": {
-        "summary": "Every field",
-        "value": {
-            "title": "Buy milk",
-            "description": "Oat, 2 litres",
-            "priority": "high",
-            "due_at": "2026-11-27T17:00:00+01:00",
-            "completed": False,
-        },
-    },
-}
-_PATCH_EXAMPLES = {
-    "rename": {"summary": "Change the title", "value": {"title": "Buy oat milk"}},
-    "clear": {"summary": "Clear the due date", "value": {"due_at": OPENAPI_NULL}},
-    "complete": {"summary": "Mark done", "value": {"completed": True}},
-}
+_WRITE = (*AUTH_ERRORS, 413, 422)
 
 
 @router.get(
@@ -106,7 +50,7 @@ _PATCH_EXAMPLES = {
     response_model=TodoPageOut,
     summary="List my todos",
     description=cleandoc(ListTodos.__doc__ or "") + "\n\nUnknown query parameters are ignored.",
-    responses={**answers(200, PAGE_EXAMPLE), **documented(*_AUTH, 422)},
+    responses={**answers(200, PAGE_EXAMPLE), **documented(*AUTH_ERRORS, 422)},
 )
 async def list_todos(
     *,
@@ -167,13 +111,13 @@ async def list_todos(
 )
 async def create_todo(
     *,
-    body: Annotated[TodoCreate, Body(openapi_examples=_CREATE_EXAMPLES)],
+    body: Annotated[TodoCreate, Body(openapi_examples=TODO_CREATE_EXAMPLES)],
     caller: AuthenticatedCaller,
     create_todo: Annotated[CreateTodo, provided(Container.create_todo)],
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     todo = await caller.act(create_todo, body.to_domain(), idempotency_key)
-    return _todo_response(todo, 201, {"Location": f"{router.prefix}/{todo.id}"})
+    return todo_response(todo, 201, {"Location": f"{router.prefix}/{todo.id}"})
 
 
 @router.get(
@@ -182,14 +126,14 @@ async def create_todo(
     summary="Get a todo",
     description=cleandoc(GetTodo.__doc__ or ""),
     response_description='The todo, with `ETag: "<version>"`.',
-    responses={**answers(200, TODO_EXAMPLE), **documented(*_AUTH, 404, 422)},
+    responses={**answers(200, TODO_EXAMPLE), **documented(*AUTH_ERRORS, 404, 422)},
 )
 async def get_todo(
     todo_id: TodoIdPath,
     caller: AuthenticatedCaller,
     get_todo: Annotated[GetTodo, provided(Container.get_todo)],
 ) -> Response:
-    return _todo_response(await caller.act(get_todo, todo_id))
+    return todo_response(await caller.act(get_todo, todo_id))
 
 
 @router.patch(
@@ -203,14 +147,14 @@ async def get_todo(
 async def update_todo(
     *,
     todo_id: TodoIdPath,
-    body: Annotated[TodoPatch, Body(openapi_examples=_PATCH_EXAMPLES)],
+    body: Annotated[TodoPatch, Body(openapi_examples=TODO_PATCH_EXAMPLES)],
     caller: AuthenticatedCaller,
     update_todo: Annotated[UpdateTodo, provided(Container.update_todo)],
     if_match: IfMatch = None,
 ) -> Response:
     changes = body.to_domain()
-    return _todo_response(
-        await caller.act(update_todo, todo_id, changes, _expected_version(if_match))
+    return todo_response(
+        await caller.act(update_todo, todo_id, changes, expected_version(if_match))
     )
 
 
@@ -220,7 +164,7 @@ async def update_todo(
     summary="Delete a todo",
     description=cleandoc(DeleteTodo.__doc__ or ""),
     response_description="Deleted; no body.",
-    responses=documented(*_AUTH, 404, 409, 412, 422),
+    responses=documented(*AUTH_ERRORS, 404, 409, 412, 422),
 )
 async def delete_todo(
     todo_id: TodoIdPath,
@@ -228,7 +172,7 @@ async def delete_todo(
     delete_todo: Annotated[DeleteTodo, provided(Container.delete_todo)],
     if_match: IfMatch = None,
 ) -> None:
-    await caller.act(delete_todo, todo_id, _expected_version(if_match))
+    await caller.act(delete_todo, todo_id, expected_version(if_match))
 
 
 @router.post(
@@ -237,11 +181,11 @@ async def delete_todo(
     summary="Flip whether a todo is done",
     description=cleandoc(ToggleTodo.__doc__ or ""),
     response_description="The todo after the flip, with its new `ETag`.",
-    responses={**answers(200, TODO_EXAMPLE), **documented(*_AUTH, 404, 409, 422)},
+    responses={**answers(200, TODO_EXAMPLE), **documented(*AUTH_ERRORS, 404, 409, 422)},
 )
 async def toggle_todo(
     todo_id: TodoIdPath,
     caller: AuthenticatedCaller,
     toggle_todo: Annotated[ToggleTodo, provided(Container.toggle_todo)],
 ) -> Response:
-    return _todo_response(await caller.act(toggle_todo, todo_id))
+    return todo_response(await caller.act(toggle_todo, todo_id))

@@ -1,8 +1,8 @@
 from fastapi import APIRouter, Response
 
 from todo_service.entrypoints.http.auth import AuthenticatedCaller
-from todo_service.entrypoints.http.errors import documented
 from todo_service.entrypoints.http.examples import USER_EXAMPLE, answers
+from todo_service.entrypoints.http.openapi_errors import AUTH_ERRORS, documented
 from todo_service.entrypoints.http.responses import json_response
 from todo_service.entrypoints.http.schemas import UserOut
 
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/api/users", tags=["users"])
         "(just in time), with `email` and `name` from its claims when present; a "
         "deactivated user gets 403."
     ),
-    responses={**answers(200, USER_EXAMPLE), **documented(401, 403, 503)},
+    responses={**answers(200, USER_EXAMPLE), **documented(*AUTH_ERRORS)},
 )
 async def current_user(caller: AuthenticatedCaller) -> Response:
     return json_response(UserOut.of(caller.user))

@@ -1,0 +1,64 @@
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from todo_service.application import (
+    AuthenticationUnavailableError,
+    ConcurrentUpdateError,
+    IdempotencyConflictError,
+    InvalidTokenError,
+    StorageUnavailableError,
+)
+from todo_service.domain import (
+    InvalidValueError,
+    TodoNotFoundError,
+    UserDeactivatedError,
+    UserNotFoundError,
+    VersionConflictError,
+)
+from todo_service.entrypoints.http.auth import MissingCredentialsError
+from todo_service.entrypoints.http.body_limit import MAX_BODY_BYTES, BodyTooLargeError
+
+RETRY_AFTER_SECONDS = "5"
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemSpec:
+    status: int
+    when: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+_RETRY = {"Retry-After": RETRY_AFTER_SECONDS}
+
+# The one table from exceptions to responses; it also documents every operation's errors.
+PROBLEMS: Mapping[type[Exception], ProblemSpec] = {
+    MissingCredentialsError: ProblemSpec(401, "No bearer token.", {"WWW-Authenticate": "Bearer"}),
+    InvalidTokenError: ProblemSpec(
+        401,
+        "The token is malformed, unsigned, expired or not for this service.",
+        {"WWW-Authenticate": 'Bearer error="invalid_token"'},
+    ),
+    UserDeactivatedError: ProblemSpec(403, "The user is deactivated."),
+    TodoNotFoundError: ProblemSpec(404, "No such todo among the caller's (mine or missing alike)."),
+    UserNotFoundError: ProblemSpec(404, "No such user."),
+    ConcurrentUpdateError: ProblemSpec(409, "The todo kept changing under the write; retry."),
+    IdempotencyConflictError: ProblemSpec(
+        409, "`Idempotency-Key` was used before with a different request."
+    ),
+    VersionConflictError: ProblemSpec(412, "`If-Match` names a version the todo is no longer at."),
+    BodyTooLargeError: ProblemSpec(413, f"The body is larger than {MAX_BODY_BYTES} bytes."),
+    InvalidValueError: ProblemSpec(422, "A value breaks its rules; `errors` says which."),
+    AuthenticationUnavailableError: ProblemSpec(
+        503, "The identity provider's keys cannot be fetched; retry later.", _RETRY
+    ),
+    StorageUnavailableError: ProblemSpec(
+        503, "The database is not answering; retry later.", _RETRY
+    ),
+}
+
+
+def spec_for(error: Exception) -> ProblemSpec:
+    for kind in type(error).__mro__:
+        if kind in PROBLEMS:
+            return PROBLEMS[kind]
+    raise LookupError(type(error).__name__)
