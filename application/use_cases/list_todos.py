@@ -1,5 +1,4 @@
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
 
 from todo_service.application.cursors import CursorCodec
 from todo_service.application.listing import (
@@ -11,16 +10,14 @@ from todo_service.application.listing import (
     TodoQuery,
 )
 from todo_service.application.ports import UnitOfWorkFactory
-from todo_service.domain import Priority, UserId
+from todo_service.domain import UserId
 
 
 @dataclass(frozen=True, slots=True)
 class ListTodosRequest:
-    completed: bool | None = None
-    priority: Priority | None = None
-    q: str | None = None
-    due_before: datetime | None = None
-    due_after: datetime | None = None
+    """Which todos (`filters`), in which order, and which page: by offset, or after a cursor."""
+
+    filters: TodoFilters = field(default_factory=TodoFilters)
     sort: str = "created_at:desc"
     limit: int = DEFAULT_LIMIT
     offset: int = 0
@@ -30,9 +27,9 @@ class ListTodosRequest:
 class ListTodos:
     """List the acting user's todos: filtered, sorted, one page at a time.
 
-    - Filters: completed, priority, q (case-insensitive substring of the title, `%`
-      and `_` literal), due_before and due_after (exclusive; todos without a due
-      date never match them).
+    - Filters: completed, priority, q (`title_contains` in-process: a case-insensitive
+      substring of the title, `%` and `_` literal), due_before and due_after
+      (exclusive; todos without a due date never match them).
     - Sort: created_at, updated_at, due_at, priority (low < medium < high) or title,
       asc or desc; ties broken by id; todos without a due date come last either way.
     - Pages: limit 1-100; either an offset or a cursor from a previous page (keyset,
@@ -46,13 +43,7 @@ class ListTodos:
         self._cursors = cursors
 
     def __call__(self, actor: UserId, request: ListTodosRequest) -> TodoPage:
-        filters = TodoFilters(
-            completed=request.completed,
-            priority=request.priority,
-            title_contains=request.q,
-            due_before=request.due_before,
-            due_after=request.due_after,
-        )
+        filters = request.filters
         sort = Sort.parse(request.sort)
         after = (
             None

@@ -1,9 +1,14 @@
+from dataclasses import fields
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import Header, Path
+from pydantic import BaseModel, Field
 
-from todo_service.entrypoints.http.schemas import TODO_EXAMPLE
+from todo_service.application import ListTodosRequest, TodoFilters
+from todo_service.application.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Sort
+from todo_service.domain import Priority
+from todo_service.entrypoints.http.schemas import TODO_EXAMPLE, Instant
 
 TodoIdPath = Annotated[
     UUID,
@@ -41,3 +46,39 @@ def expected_version(if_match: str | None) -> int | None:
     if if_match is None or if_match.strip() == "*":
         return None
     return int(if_match.strip().removeprefix("W/").strip('"'))
+
+
+class TodoListQuery(BaseModel):
+    """The list operation's query parameters: the filters (named as in TodoFilters, but
+    `q`), the sort and the page. Unknown parameters are ignored."""
+
+    completed: bool | None = Field(None, description="Only done (true) or open (false) todos.")
+    priority: Priority | None = Field(None, description="Only this priority.")
+    title_contains: str | None = Field(
+        None,
+        alias="q",
+        description="Case-insensitive substring of the title; % and _ are literal.",
+    )
+    due_before: Instant | None = Field(
+        None, description="Due strictly before this instant (with offset)."
+    )
+    due_after: Instant | None = Field(
+        None, description="Due strictly after this instant (with offset)."
+    )
+    sort: str = Field(
+        str(Sort()), description=f"{Sort.SYNTAX}; ties broken by id.", examples=["due_at:asc"]
+    )
+    limit: int = Field(
+        DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Page size.", examples=[DEFAULT_LIMIT]
+    )
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Matching todos to skip.", examples=[0])
+    cursor: str | None = Field(
+        None, description="`next_cursor` of the previous page; not with a non-zero offset."
+    )
+
+    def to_request(self) -> ListTodosRequest:
+        filters = TodoFilters(**{field.name: getattr(self, field.name) for field in _FILTERS})
+        return ListTodosRequest(filters, self.sort, self.limit, self.offset, self.cursor)
+
+
+_FILTERS = fields(TodoFilters)

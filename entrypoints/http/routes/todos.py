@@ -3,17 +3,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Response, status
 
-from todo_service.application.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Sort
 from todo_service.application.use_cases import (
     CreateTodo,
     DeleteTodo,
     GetTodo,
     ListTodos,
-    ListTodosRequest,
     ToggleTodo,
     UpdateTodo,
 )
-from todo_service.domain import Priority
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.http.auth import AuthenticatedCaller
 from todo_service.entrypoints.http.examples import (
@@ -27,13 +24,13 @@ from todo_service.entrypoints.http.parameters import (
     IdempotencyKey,
     IfMatch,
     TodoIdPath,
+    TodoListQuery,
     expected_version,
 )
 from todo_service.entrypoints.http.provided import provided
 from todo_service.entrypoints.http.responses import json_response, todo_response
 from todo_service.entrypoints.http.schemas import (
     TODO_EXAMPLE,
-    Instant,
     TodoCreate,
     TodoOut,
     TodoPageOut,
@@ -56,48 +53,9 @@ async def list_todos(
     *,
     caller: AuthenticatedCaller,
     list_todos: Annotated[ListTodos, provided(Container.list_todos)],
-    completed: Annotated[
-        bool | None, Query(description="Only done (true) or open (false) todos.")
-    ] = None,
-    priority: Annotated[Priority | None, Query(description="Only this priority.")] = None,
-    q: Annotated[
-        str | None,
-        Query(description="Case-insensitive substring of the title; % and _ are literal."),
-    ] = None,
-    due_before: Annotated[
-        Instant | None,
-        Query(description="Due strictly before this instant (with offset)."),
-    ] = None,
-    due_after: Annotated[
-        Instant | None,
-        Query(description="Due strictly after this instant (with offset)."),
-    ] = None,
-    sort: Annotated[
-        str, Query(description=f"{Sort.SYNTAX}; ties broken by id.", examples=["due_at:asc"])
-    ] = str(Sort()),
-    limit: Annotated[
-        int, Query(ge=1, le=MAX_LIMIT, description="Page size.", examples=[DEFAULT_LIMIT])
-    ] = DEFAULT_LIMIT,
-    offset: Annotated[
-        int, Query(ge=0, le=MAX_OFFSET, description="Matching todos to skip.", examples=[0])
-    ] = 0,
-    cursor: Annotated[
-        str | None,
-        Query(description="`next_cursor` of the previous page; not with a non-zero offset."),
-    ] = None,
+    query: Annotated[TodoListQuery, Query()],
 ) -> Response:
-    request = ListTodosRequest(
-        completed=completed,
-        priority=priority,
-        q=q,
-        due_before=due_before,
-        due_after=due_after,
-        sort=sort,
-        limit=limit,
-        offset=offset,
-        cursor=cursor,
-    )
-    return json_response(TodoPageOut.of(await caller.act(list_todos, request)))
+    return json_response(TodoPageOut.of(await caller.act(list_todos, query.to_request())))
 
 
 @router.post(

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from tests.factories import ALICE, BOB, T0, FixedClock
-from todo_service.application import ListTodosRequest, TodoService
+from todo_service.application import ListTodosRequest, TodoFilters, TodoService
 from todo_service.domain import InvalidValueError, NewTodo, Priority, Todo
 
 
@@ -90,7 +90,9 @@ def test_filters_narrow_the_items_and_the_total(service: TodoService, clock: Fix
     service.create_todo(ALICE, NewTodo(title="Buy MILK", priority=Priority.HIGH))
     service.create_todo(ALICE, NewTodo(title="Buy bread", priority=Priority.HIGH))
     service.create_todo(ALICE, NewTodo(title="milk the cow"))
-    page = service.list_todos(ALICE, ListTodosRequest(q="milk", priority=Priority.HIGH))
+    page = service.list_todos(
+        ALICE, ListTodosRequest(TodoFilters(priority=Priority.HIGH, title_contains="milk"))
+    )
     assert [t.title for t in page.items] == ["Buy MILK"]
     assert page.total == 1
 
