@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from todo_service.application.plain import plain
 from todo_service.domain import InvalidValueError, Todo, TodoId, UserId
+from todo_service.domain.todo import GIVEN_FIELDS
 
 DEFAULT_IDEMPOTENCY_TTL = timedelta(hours=24)
 _KEY = re.compile(r"[\x21-\x7e]{1,255}")
@@ -18,39 +19,40 @@ def parse_idempotency_key(raw: str) -> str:
     return raw
 
 
-# The fields of a create request each fingerprint version covers, oldest first. New
-# requests use the last, which must be NewTodo's fields (a test holds it there): a new
-# field is a new version appended here. A key recorded before a deploy keeps the version
-# it was made with, so an honest retry across the deploy still matches it rather than
-# meeting a 409. Version 1 is stored bare (64 hex digits), as it always was; later ones
-# as "<version>:<digest>", cut to the column's 64 characters.
-FINGERPRINT_VERSIONS: tuple[tuple[str, ...], ...] = (
-    ("title", "description", "priority", "due_at", "completed"),
-)
-CURRENT_FINGERPRINT = len(FINGERPRINT_VERSIONS)
-_FINGERPRINT_LENGTH = 64
+# The fingerprint names what it covers: a JSON object of a short digest per field of the
+# create request, read off NewTodo, so a new field is covered without anyone listing it.
+# A key recorded before a field was added (or by a newer release, during a rolling
+# deploy) is compared on the fields both sides know, so an honest retry across a deploy
+# still matches it rather than meeting a 409. Digests, not values: no title or
+# description is kept twice.
+_PREFIX = "f:"
+_DIGEST_HEX = 16
+# The first fingerprints, made before they named their fields: one SHA-256 of these values.
+_UNNAMED_FIELDS = ("title", "description", "priority", "due_at", "completed")
 
 
-def request_fingerprint(todo: Todo, version: int | None = None) -> str:
-    """What a retry must repeat to count as the same request: the todo's user-given fields,
-    in the current version unless told another."""
-    version = version or CURRENT_FINGERPRINT
-    values = [plain(getattr(todo, name)) for name in FINGERPRINT_VERSIONS[version - 1]]
-    digest = hashlib.sha256(json.dumps(values).encode()).hexdigest()
-    if version == 1:
-        return digest
-    prefix = f"{version}:"
-    return prefix + digest[: _FINGERPRINT_LENGTH - len(prefix)]
+def request_fingerprint(todo: Todo) -> str:
+    """What a retry must repeat to count as the same request: the todo's user-given fields."""
+    digests = {name: _digest(getattr(todo, name)) for name in GIVEN_FIELDS}
+    return _PREFIX + json.dumps(digests, separators=(",", ":"), sort_keys=True)
 
 
 def is_same_request(fingerprint: str, todo: Todo) -> bool:
-    """Whether `todo` repeats the request a key was recorded with, in that record's version."""
-    version_text, separator, _ = fingerprint.partition(":")
-    version = int(version_text) if separator and version_text.isdigit() else 1
-    if version > CURRENT_FINGERPRINT:
-        # Recorded by a newer release, over fields this one may not know: not provably equal.
-        return False
-    return hmac.compare_digest(request_fingerprint(todo, version), fingerprint)
+    """Whether `todo` repeats the request a key was recorded with, on the fields both know."""
+    if not fingerprint.startswith(_PREFIX):
+        values = [plain(getattr(todo, name)) for name in _UNNAMED_FIELDS]
+        return hmac.compare_digest(
+            hashlib.sha256(json.dumps(values).encode()).hexdigest(), fingerprint
+        )
+    recorded: dict[str, str] = json.loads(fingerprint.removeprefix(_PREFIX))
+    shared = recorded.keys() & GIVEN_FIELDS.keys()
+    return bool(shared) and all(
+        hmac.compare_digest(recorded[name], _digest(getattr(todo, name))) for name in shared
+    )
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(plain(value)).encode()).hexdigest()[:_DIGEST_HEX]
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,7 +80,8 @@ class IdempotencyKeyRow(TableModel, table=True):
         )
     )
     key: str = Field(sa_column=sa.Column(sa.String(255), primary_key=True))
-    fingerprint: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    # A JSON object of a digest per field of the create request (application/idempotency.py).
+    fingerprint: str = Field(sa_column=sa.Column(sa.Text(), nullable=False))
     # No foreign key: the key outlives a deleted todo, so a late retry cannot recreate it.
     todo_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), nullable=False))
     expires_at: datetime = Field(sa_column=_instant(nullable=False))
