@@ -1,5 +1,5 @@
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any
 
@@ -25,28 +25,33 @@ def _parameter(name: str, column: sa.Column[Any]) -> sa.BindParameter[Any]:
     return sa.bindparam(name, type_=column.type)
 
 
-# Each filter: when it applies, its clause over named parameters, and their values.
-_FILTERS: Mapping[str, ColumnElement[bool]] = {
-    "completed": _c.completed == _parameter("completed", _c.completed),
-    "priority": _c.priority == _parameter("priority", _c.priority),
-    "pattern": _c.title_folded.like(_parameter("pattern", _c.title_folded), escape=_LIKE_ESCAPE),
-    "due_before": _c.due_at < _parameter("due_before", _c.due_at),
-    "due_after": _c.due_at > _parameter("due_after", _c.due_at),
+def _as_it_is(value: object) -> object:
+    return value
+
+
+# Each filter of TodoFilters, by its field's name: its clause, over a parameter of that
+# name, and how the filter's value becomes the parameter's. Exactly `TodoFilters.matches`.
+_FILTERS: Mapping[str, tuple[ColumnElement[bool], Callable[[Any], object]]] = {
+    "completed": (_c.completed == _parameter("completed", _c.completed), _as_it_is),
+    "priority": (_c.priority == _parameter("priority", _c.priority), lambda p: p.rank),
+    "title_contains": (
+        _c.title_folded.like(_parameter("title_contains", _c.title_folded), escape=_LIKE_ESCAPE),
+        lambda text: f"%{escape_like(fold_case(text))}%",
+    ),
+    "due_before": (_c.due_at < _parameter("due_before", _c.due_at), _as_it_is),
+    "due_after": (_c.due_at > _parameter("due_after", _c.due_at), _as_it_is),
 }
+if set(_FILTERS) != {field.name for field in fields(TodoFilters)}:
+    raise TypeError(f"{__name__}: every field of TodoFilters needs its clause in _FILTERS")
 
 
 def _filter_values(filters: TodoFilters) -> dict[str, Any]:
-    """The parameters of the filters that apply, with exactly `TodoFilters.matches`' semantics."""
-    values = {
-        "completed": filters.completed,
-        "priority": None if filters.priority is None else filters.priority.rank,
-        "pattern": None
-        if filters.title_contains is None
-        else f"%{escape_like(fold_case(filters.title_contains))}%",
-        "due_before": filters.due_before,
-        "due_after": filters.due_after,
+    """The parameters of the filters that are set."""
+    return {
+        name: as_parameter(value)
+        for name, (_, as_parameter) in _FILTERS.items()
+        if (value := getattr(filters, name)) is not None
     }
-    return {name: value for name, value in values.items() if value is not None}
 
 
 def escape_like(text: str) -> str:
@@ -96,7 +101,7 @@ def count_listing(owner_id: UserId, filters: TodoFilters) -> Listing:
 
 def _where(filters: frozenset[str]) -> list[ColumnElement[bool]]:
     owner = _c.user_id == _parameter("owner", _c.user_id)
-    return [owner, *(clause for name, clause in _FILTERS.items() if name in filters)]
+    return [owner, *(clause for name, (clause, _) in _FILTERS.items() if name in filters)]
 
 
 @cache
