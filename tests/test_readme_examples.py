@@ -17,7 +17,7 @@ def test_the_in_process_example_runs_as_written() -> None:
         exec(compile(block, str(README), "exec"), {})  # noqa: S102 - our own README
 
 
-def _configuration_table() -> dict[str, str]:
+def configuration_table() -> dict[str, str]:
     """The README's configuration table: variable -> its default cell."""
     section = README.read_text().split("## Configuration", 1)[1]
     rows = re.findall(r"^\| `([A-Z_]+)` \| ([^|]*) \|", section, flags=re.MULTILINE)
@@ -25,7 +25,7 @@ def _configuration_table() -> dict[str, str]:
 
 
 def test_the_configuration_table_lists_every_setting_and_its_plain_defaults() -> None:
-    table = _configuration_table()
+    table = configuration_table()
     fields = Settings.model_fields
     assert set(table) == {name.upper() for name in fields}
     for name, cell in table.items():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_readme_examples import python_blocks
+from tests.test_readme_examples import configuration_table, python_blocks
 
 ROOT = Path(__file__).parents[2]
 ROOMS = ("domain", "application", "adapters", "entrypoints")
@@ -72,14 +72,18 @@ def test_the_wheel_adds_exactly_one_top_level_package(wheel: Path) -> None:
     assert "todo_service/adapters/sql/migrations/script.py.mako" in names
 
 
-def test_a_host_hexagon_and_the_service_import_what_they_expect(
-    wheel: Path, tmp_path: Path
-) -> None:
-    venv = tmp_path / "venv"
+@pytest.fixture(scope="module")
+def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh virtual environment with the wheel and PyPI's `entrypoints` installed."""
+    venv = tmp_path_factory.mktemp("host") / "venv"
     _run(sys.executable, "-m", "venv", "--without-pip", venv)
+    _run(sys.executable, "-m", "pip", "--python", venv / "bin" / "python", "install", "--quiet",
+         wheel, "entrypoints>=0.4,<0.5")  # fmt: skip
+    return venv
+
+
+def test_a_host_hexagon_and_the_service_import_what_they_expect(venv: Path, tmp_path: Path) -> None:
     python = venv / "bin" / "python"
-    _run(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", wheel,
-         "entrypoints>=0.4,<0.5")  # fmt: skip
 
     host = tmp_path / "host"
     for package in ("domain", "application", "adapters"):
@@ -92,3 +96,23 @@ def test_a_host_hexagon_and_the_service_import_what_they_expect(
         example = host / f"readme_example_{number}.py"
         example.write_text("import domain, application, adapters, entrypoints\n" + block)
         _run(python, example, cwd=host)
+
+
+def test_the_installed_command_lists_every_setting_of_the_readmes_table(
+    wheel: Path, tmp_path: Path
+) -> None:
+    venv = tmp_path / "venv"
+    _run(sys.executable, "-m", "venv", "--without-pip", venv)
+    _run(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        venv / "bin" / "python",
+        "install",
+        "--quiet",
+        wheel,
+    )
+    listed = _run(venv / "bin" / "todo", "serve", "--help", cwd=tmp_path)
+    for variable in configuration_table():
+        assert f"  {variable} " in listed, variable
