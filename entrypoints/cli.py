@@ -37,6 +37,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from todo_service.entrypoints.http.app import create_app  # noqa: PLC0415
     from todo_service.entrypoints.http.asgi import APP_FACTORY  # noqa: PLC0415
+    from todo_service.entrypoints.http.cors import CorsPolicy  # noqa: PLC0415
     from todo_service.entrypoints.http.metrics import serving_metrics  # noqa: PLC0415
     from todo_service.entrypoints.http.server import announce, server_options  # noqa: PLC0415
 
@@ -47,7 +48,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     announce(settings)
     metrics = serving_metrics(settings)  # METRICS_PORT's endpoint, before any worker starts
     if settings.workers == 1:
-        uvicorn.run(create_app(container, metrics=metrics), **server)
+        app = create_app(container, metrics=metrics, cors=CorsPolicy.from_settings(settings))
+        uvicorn.run(app, **server)
     else:
         # Each worker builds its own app from the same environment; checked above.
         uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **server)

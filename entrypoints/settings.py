@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import re
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -14,6 +15,13 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 MEMORY_URL = "memory://"
+
+# An origin as a browser sends it: lower case, no path, no trailing slash, no default port.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_ORIGIN = re.compile(
+    rf"(?P<scheme>https?)://(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9a-f:.]+\])(?::(?P<port>[1-9][0-9]*))?"
+)
+_DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
 class ConfigurationError(Exception):
@@ -135,6 +143,17 @@ class Settings(ServiceSettings, BaseSettings):
         default=1, ge=1, description="Worker processes `serve` runs (one per core in production)."
     )
     access_log: bool = Field(default=True, description="Log every request (off in production).")
+    cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Comma-separated origins (scheme://host[:port]) whose pages may call the "
+        "API from a browser; unset: no CORS headers at all.",
+    )
+    cors_max_age_seconds: int = Field(
+        default=600,
+        ge=0,
+        le=86400,
+        description="How long a browser may reuse a preflight's answer (Chromium caps it at 7200).",
+    )
     metrics_port: int | None = Field(
         default=None,
         ge=1,
@@ -150,6 +169,20 @@ class Settings(ServiceSettings, BaseSettings):
     def _lowercase_level(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
 
+    @field_validator("cors_allow_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("cors_allow_origins")
+    @classmethod
+    def _exact_origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for origin in value:
+            _require_origin(origin)
+        return value
+
     @field_validator("metrics_port", mode="before")
     @classmethod
     def _empty_port_means_off(cls, value: object) -> object:
@@ -161,6 +194,21 @@ class Settings(ServiceSettings, BaseSettings):
         if value is not None and value == info.data.get("port"):
             raise ValueError("must differ from PORT: the metrics are served apart from the API")
         return value
+
+
+def _require_origin(value: str) -> None:
+    """A browser's `Origin` is compared as a string, so only the form it sends can ever match."""
+    if value == "*":
+        raise ValueError("`*` is refused: name each origin whose pages may call the API")
+    match = _ORIGIN.fullmatch(value)
+    if match is None or (match["port"] or "") == _DEFAULT_PORTS[match["scheme"]]:
+        raise ValueError(
+            f"{value!r} is not an origin as a browser sends it: scheme://host[:port] in lower "
+            "case, without a path, a trailing slash or the default port "
+            "(e.g. https://app.example.com)"
+        )
+    if match["port"] is not None and int(match["port"]) > 65535:
+        raise ValueError(f"{value!r} has a port past 65535")
 
 
 def one_line(error: ValidationError, *, as_variables: bool = True) -> str:

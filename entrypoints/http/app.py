@@ -11,11 +11,13 @@ from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.database_watch import DatabaseWatch
 from todo_service.entrypoints.http.bearer_gate import BearerGate
 from todo_service.entrypoints.http.body_limit import BodySizeLimitMiddleware
+from todo_service.entrypoints.http.cors import CorsPolicy, CorsPreflight
 from todo_service.entrypoints.http.docs import add_docs_pages
 from todo_service.entrypoints.http.examples import with_nulls
 from todo_service.entrypoints.http.exception_handlers import exception_handlers, handle_mapped
 from todo_service.entrypoints.http.problem_details import PROBLEM_JSON
 from todo_service.entrypoints.http.request_log import RequestLogMiddleware, ResponseObserver
+from todo_service.entrypoints.http.response_headers import ResponseHeadersMiddleware
 from todo_service.entrypoints.http.routes import health, todos, users
 from todo_service.entrypoints.http.server import tune_garbage_collector
 
@@ -39,24 +41,37 @@ class EdgeFirstFastAPI(FastAPI):
     """FastAPI with the service's edge outside every layer of FastAPI's own.
 
     Starlette nests user middleware inside its error middleware; the edge goes
-    around the whole stack instead, so that its request line and `X-Request-ID`
-    cover every answer (a 500 too), and the answers it gives alone (413, a 401
-    without a token) cost none of FastAPI's routing and dependency solving.
+    around the whole stack instead, so that its response headers, request line and
+    `X-Request-ID` cover every answer (a 500 too), and the answers it gives alone
+    (413, a 401 without a token, a CORS preflight) cost none of FastAPI's routing and
+    dependency solving.
     """
 
     # Told of every answered request when metrics are on (`create_app`); else nothing is.
     observer: ResponseObserver | None = None
+    # CORS_ALLOW_ORIGINS (`create_app`); without it no CORS layer or header at all.
+    cors: CorsPolicy | None = None
 
     def build_middleware_stack(self) -> ASGIApp:
         routes = [route for router in ROUTERS for route in router.routes]
-        stack = BearerGate(super().build_middleware_stack(), routes)
-        return RequestLogMiddleware(BodySizeLimitMiddleware(stack), self.observer)
+        stack: ASGIApp = BodySizeLimitMiddleware(
+            BearerGate(super().build_middleware_stack(), routes)
+        )
+        if self.cors is not None:
+            stack = CorsPreflight(stack, self.routes, self.cors)
+        return ResponseHeadersMiddleware(RequestLogMiddleware(stack, self.observer), self.cors)
 
 
-def create_app(container: Container, *, metrics: "HttpMetrics | None" = None) -> FastAPI:
+def create_app(
+    container: Container,
+    *,
+    metrics: "HttpMetrics | None" = None,
+    cors: CorsPolicy | None = None,
+) -> FastAPI:
     """The HTTP entrypoint over a built container; its routes ask that container (`provided`).
 
-    `metrics` (METRICS_PORT) record every request, and the storage's connection pool.
+    `metrics` (METRICS_PORT) record every request, and the storage's connection pool;
+    `cors` (CORS_ALLOW_ORIGINS) lets the pages of its origins call the API from a browser.
     """
 
     @asynccontextmanager
@@ -81,10 +96,13 @@ def create_app(container: Container, *, metrics: "HttpMetrics | None" = None) ->
         },
         docs_url=None,
         redoc_url=None,
+        # A trailing slash is a 404, never a redirect built from the Host header (ADR 0017).
+        redirect_slashes=False,
         # No OpenTelemetry is set up; this spares the per-request check for it.
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.container = container
+    app.cors = cors
     if metrics is not None:
         app.observer = metrics.observe
         metrics.watch(container)

@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 from todo_service.entrypoints.bootstrap import build_container, require_serving_configuration
 from todo_service.entrypoints.http.app import create_app
+from todo_service.entrypoints.http.cors import CorsPolicy
 from todo_service.entrypoints.http.metrics import worker_metrics
 from todo_service.entrypoints.settings import Settings
 
@@ -17,4 +18,5 @@ def create_app_from_environment() -> FastAPI:
     settings = Settings()
     container = build_container(settings, on_event_loop=True)
     require_serving_configuration(container)
-    return create_app(container, metrics=worker_metrics(settings))
+    cors = CorsPolicy.from_settings(settings)
+    return create_app(container, metrics=worker_metrics(settings), cors=cors)
