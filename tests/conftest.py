@@ -8,6 +8,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from tests.clients.toolchains import CLIENT_TOOLS_MISSING
 from tests.support.unavailable import note_skips, unavailable
 
 pytest_plugins = ["tests.sql_fixtures"]
@@ -60,3 +61,4 @@ def postgres_database(postgres_admin: str) -> Iterator[str]:
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     note_skips(terminalreporter, SKIP_REASON, "the PostgreSQL tests were")
+    note_skips(terminalreporter, CLIENT_TOOLS_MISSING, "the generated-client tests were")

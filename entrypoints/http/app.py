@@ -15,6 +15,7 @@ from todo_service.entrypoints.http.cors import CorsPolicy, CorsPreflight
 from todo_service.entrypoints.http.docs import add_docs_pages
 from todo_service.entrypoints.http.examples import with_nulls
 from todo_service.entrypoints.http.exception_handlers import exception_handlers, handle_mapped
+from todo_service.entrypoints.http.operation_ids import operation_id
 from todo_service.entrypoints.http.problem_details import PROBLEM_JSON
 from todo_service.entrypoints.http.request_log import RequestLogMiddleware, ResponseObserver
 from todo_service.entrypoints.http.response_headers import ResponseHeadersMiddleware
@@ -90,6 +91,8 @@ def create_app(
         title="Todo service",
         version="1.0.0",
         description=DESCRIPTION,
+        # Operation ids from the route functions' names: `listTodos`, not FastAPI's own.
+        generate_unique_id_function=operation_id,
         exception_handlers={
             **exception_handlers(),
             StorageUnavailableError: _noticing_outages(container.database_watch()),

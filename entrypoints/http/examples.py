@@ -35,9 +35,15 @@ TODO_PATCH_EXAMPLES: dict[str, Any] = {
 }
 
 
-def answers(status: int, example: Any) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` giving an operation's success response a whole JSON example."""
-    return {status: {"content": {"application/json": {"example": example}}}}
+def answers(
+    status: int, example: Any, headers: dict[str, Any] | None = None
+) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` giving an operation's success response a whole JSON example
+    (and the `headers` it carries, documented)."""
+    response: dict[str, Any] = {"content": {"application/json": {"example": example}}}
+    if headers:
+        response["headers"] = headers
+    return {status: response}
 
 
 def with_nulls(document: Any) -> Any:

@@ -1,3 +1,4 @@
+import re
 from dataclasses import fields
 from typing import Annotated
 from uuid import UUID
@@ -14,14 +15,37 @@ TodoIdPath = Annotated[
     UUID,
     Path(description="The todo's id; anything but a UUID is 422.", examples=[TODO_EXAMPLE["id"]]),
 ]
+
+
+def _entity_tag(opaque: str) -> str:
+    """RFC 9110's entity-tag, `W/` (weak) or not, its opaque part (`opaque`) captured."""
+    return rf'(?:W/)?"({opaque})"'
+
+
+_VERSION_TAG = _entity_tag("[0-9]{1,18}")
+_ANY_TAG = _entity_tag(r"[\x21\x23-\x7e]*")
+_ANY_TAGS = re.compile(_ANY_TAG)
+
 IfMatch = Annotated[
     str | None,
     Header(
-        pattern=r'^\s*(\*|(W/)?"[0-9]{1,18}")\s*$',
+        pattern=rf"^\s*(\*|{_VERSION_TAG})\s*$",
         description=(
             'Act only if the todo is at this version: `"<version>"` as in the `ETag`, else 412. '
             '`W/"<version>"` is read the same way (proxies weaken ETags); `*` means any '
             "version. Any other value is 422."
+        ),
+        examples=['"3"'],
+    ),
+]
+IfNoneMatch = Annotated[
+    str | None,
+    Header(
+        pattern=rf"^\s*(\*|{_ANY_TAG}(\s*,\s*{_ANY_TAG})*)\s*$",
+        description=(
+            "Answer 304 Not Modified, with the `ETag` and no body, if the current `ETag` is "
+            "one of these: a comma-separated list of ETags from earlier answers, compared "
+            'weakly (`W/"3"` is `"3"`), or `*` for any. Any other value is 422.'
         ),
         examples=['"3"'],
     ),
@@ -46,6 +70,12 @@ def expected_version(if_match: str | None) -> int | None:
     if if_match is None or if_match.strip() == "*":
         return None
     return int(if_match.strip().removeprefix("W/").strip('"'))
+
+
+def names_etag(if_none_match: str, etag: str) -> bool:
+    """Whether an `If-None-Match` that passed its pattern names `etag` (one of ours,
+    strong): `*`, or one of its tags by weak comparison."""
+    return if_none_match.strip() == "*" or etag[1:-1] in _ANY_TAGS.findall(if_none_match)
 
 
 class TodoListQuery(BaseModel):

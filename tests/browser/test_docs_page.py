@@ -47,13 +47,13 @@ def test_an_author_authorizes_creates_and_lists_todos_with_the_offline_docs_page
     expect(page.locator(".info .title")).to_contain_text("Todo service")
 
     authorize(page, token)
-    created = try_it_out(page, "create_todo_api_todos_post", {"title": TITLE})
+    created = try_it_out(page, "createTodo", {"title": TITLE})
     expect(created.locator(".response-col_status")).to_have_text("201")
     todo = shown_json(created)
     created.scroll_into_view_if_needed()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=SCREENSHOT)
-    listed = try_it_out(page, "list_todos_api_todos_get")
+    listed = try_it_out(page, "listTodos")
     expect(listed.locator(".response-col_status")).to_have_text("200")
     page_of_todos = shown_json(listed)
 

@@ -1,5 +1,6 @@
 """Walks /openapi.json: what the docs page shows for every operation is complete."""
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -119,3 +120,36 @@ def test_the_bearer_scheme_lets_the_authorize_button_take_a_jwt(schema: dict[str
     scheme = schema["components"]["securitySchemes"]["bearer"]
 
     assert (scheme["type"], scheme["scheme"], scheme["bearerFormat"]) == ("http", "bearer", "JWT")
+
+
+def test_every_operation_has_the_stable_camel_case_id_of_its_route_function(
+    schema: dict[str, Any],
+) -> None:
+    ids = [operation["operationId"] for _, _, operation in operations(schema)]
+
+    # Generated clients name their calls after these: renaming one breaks them.
+    assert sorted(ids) == [
+        "checkLiveness",
+        "checkReadiness",
+        "createTodo",
+        "deleteTodo",
+        "getCurrentUser",
+        "getTodo",
+        "listTodos",
+        "toggleTodo",
+        "updateTodo",
+    ]
+    assert all(re.fullmatch(r"[a-z]+([A-Z][a-z]+)*", operation_id) for operation_id in ids)
+
+
+@pytest.mark.parametrize("path", ["/api/todos", "/api/todos/{todo_id}"])
+def test_both_reads_document_if_none_match_its_bodiless_304_and_their_etag(
+    schema: dict[str, Any], path: str
+) -> None:
+    operation = schema["paths"][path]["get"]
+    responses = operation["responses"]
+
+    assert "if-none-match" in [parameter["name"] for parameter in operation["parameters"]]
+    assert "content" not in responses["304"]
+    assert responses["304"]["headers"]["ETag"]["required"] is True
+    assert responses["200"]["headers"]["ETag"]["required"] is True

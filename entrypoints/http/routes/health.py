@@ -22,7 +22,7 @@ router = APIRouter(tags=["operations"])
     description="200 while the process serves requests; touches neither the database nor auth.",
     responses=answers(200, {"status": "ok"}),
 )
-async def healthz() -> Status:
+async def check_liveness() -> Status:
     # On the event loop, not in the worker threads that requests stuck on the database fill.
     return Status(status="ok")
 
@@ -36,7 +36,9 @@ async def healthz() -> Status:
     response_model=Status,
     responses={**answers(200, {"status": "ready"}), **documented(503)},
 )
-async def readyz(watch: Annotated[DatabaseWatch, provided(Container.database_watch)]) -> Response:
+async def check_readiness(
+    watch: Annotated[DatabaseWatch, provided(Container.database_watch)],
+) -> Response:
     problem = await watch.check()
     if problem is None:
         return json_response(Status(status="ready"))

@@ -23,12 +23,19 @@ from todo_service.entrypoints.http.openapi_errors import AUTH_ERRORS, documented
 from todo_service.entrypoints.http.parameters import (
     IdempotencyKey,
     IfMatch,
+    IfNoneMatch,
     TodoIdPath,
     TodoListQuery,
     expected_version,
 )
 from todo_service.entrypoints.http.provided import provided
-from todo_service.entrypoints.http.responses import json_response, todo_response
+from todo_service.entrypoints.http.responses import (
+    PAGE_ETAG,
+    TODO_ETAG,
+    digest_tagged_response,
+    not_modified_documented,
+    todo_response,
+)
 from todo_service.entrypoints.http.schemas import (
     TODO_EXAMPLE,
     TodoCreate,
@@ -47,15 +54,22 @@ _WRITE = (*AUTH_ERRORS, 413, 422)
     response_model=TodoPageOut,
     summary="List my todos",
     description=cleandoc(ListTodos.__doc__ or "") + "\n\nUnknown query parameters are ignored.",
-    responses={**answers(200, PAGE_EXAMPLE), **documented(*AUTH_ERRORS, 422)},
+    response_description="The page, with an `ETag` that changes whenever the page would.",
+    responses={
+        **answers(200, PAGE_EXAMPLE, PAGE_ETAG),
+        **not_modified_documented(PAGE_ETAG),
+        **documented(*AUTH_ERRORS, 422),
+    },
 )
 async def list_todos(
     *,
     caller: AuthenticatedCaller,
     list_todos: Annotated[ListTodos, provided(Container.list_todos)],
     query: Annotated[TodoListQuery, Query()],
+    if_none_match: IfNoneMatch = None,
 ) -> Response:
-    return json_response(TodoPageOut.of(await caller.act(list_todos, query.to_request())))
+    page = TodoPageOut.of(await caller.act(list_todos, query.to_request()))
+    return digest_tagged_response(page, if_none_match=if_none_match)
 
 
 @router.post(
@@ -65,7 +79,7 @@ async def list_todos(
     summary="Create a todo",
     description=cleandoc(CreateTodo.__doc__ or ""),
     response_description="The created todo; `Location` names it and `ETag` is its version.",
-    responses={**answers(201, TODO_EXAMPLE), **documented(*_WRITE, 409)},
+    responses={**answers(201, TODO_EXAMPLE, TODO_ETAG), **documented(*_WRITE, 409)},
 )
 async def create_todo(
     *,
@@ -84,14 +98,20 @@ async def create_todo(
     summary="Get a todo",
     description=cleandoc(GetTodo.__doc__ or ""),
     response_description='The todo, with `ETag: "<version>"`.',
-    responses={**answers(200, TODO_EXAMPLE), **documented(*AUTH_ERRORS, 404, 422)},
+    responses={
+        **answers(200, TODO_EXAMPLE, TODO_ETAG),
+        **not_modified_documented(TODO_ETAG),
+        **documented(*AUTH_ERRORS, 404, 422),
+    },
 )
 async def get_todo(
     todo_id: TodoIdPath,
     caller: AuthenticatedCaller,
     get_todo: Annotated[GetTodo, provided(Container.get_todo)],
+    if_none_match: IfNoneMatch = None,
 ) -> Response:
-    return todo_response(await caller.act(get_todo, todo_id))
+    todo = await caller.act(get_todo, todo_id)
+    return todo_response(todo, if_none_match=if_none_match)
 
 
 @router.patch(
@@ -100,7 +120,7 @@ async def get_todo(
     summary="Change a todo",
     description=cleandoc(UpdateTodo.__doc__ or ""),
     response_description="The todo after the change, with its new `ETag`.",
-    responses={**answers(200, TODO_EXAMPLE), **documented(*_WRITE, 404, 409, 412)},
+    responses={**answers(200, TODO_EXAMPLE, TODO_ETAG), **documented(*_WRITE, 404, 409, 412)},
 )
 async def update_todo(
     *,
@@ -139,7 +159,10 @@ async def delete_todo(
     summary="Flip whether a todo is done",
     description=cleandoc(ToggleTodo.__doc__ or ""),
     response_description="The todo after the flip, with its new `ETag`.",
-    responses={**answers(200, TODO_EXAMPLE), **documented(*AUTH_ERRORS, 404, 409, 422)},
+    responses={
+        **answers(200, TODO_EXAMPLE, TODO_ETAG),
+        **documented(*AUTH_ERRORS, 404, 409, 422),
+    },
 )
 async def toggle_todo(
     todo_id: TodoIdPath,

@@ -20,5 +20,5 @@ router = APIRouter(prefix="/api/users", tags=["users"])
     ),
     responses={**answers(200, USER_EXAMPLE), **documented(*AUTH_ERRORS)},
 )
-async def current_user(caller: AuthenticatedCaller) -> Response:
+async def get_current_user(caller: AuthenticatedCaller) -> Response:
     return json_response(UserOut.of(caller.user))
