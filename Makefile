@@ -8,8 +8,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 SOURCES := todo_service/__init__.py todo_service/__main__.py domain application adapters entrypoints tests
+# pytest-xdist workers: one per core of the 2-core machines the suite is timed on (more
+# only add contention there). tests/system runs on one of them, its tests one at a time.
+TEST_WORKERS ?= 2
+PARALLEL = -n $(TEST_WORKERS) --dist loadgroup
+FAST_TESTS := tests/unit tests/contract tests/test_architecture.py tests/test_readme_examples.py
 
-.PHONY: help install run migrate secrets test lint format bench
+.PHONY: help install run migrate secrets check test lint format bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -41,8 +46,11 @@ format: $(INSTALLED) ## Fix what ruff can fix
 	$(BIN)/ruff check --fix $(SOURCES)
 	$(BIN)/ruff format $(SOURCES)
 
-test: lint ## Lint, then run the whole test suite
-	$(BIN)/pytest
+check: lint ## Lint, then the fast tests (unit, contract, architecture, README): under a minute
+	$(BIN)/pytest $(PARALLEL) $(FAST_TESTS)
+
+test: lint ## Lint, then run every test (in parallel; TEST_WORKERS=0 in one process)
+	$(BIN)/pytest $(PARALLEL)
 
 bench: $(INSTALLED) ## Benchmark the service against its ceiling on the local PostgreSQL (wrk)
 	$(BIN)/python -m tests.performance.bench

@@ -1,4 +1,8 @@
-"""Session-wide fixtures: a throwaway PostgreSQL database per test run."""
+"""Session-wide fixtures: a throwaway PostgreSQL database per test run (per xdist worker).
+
+The closing summary is written here for the whole suite: in a parallel run this is the
+one conftest the controller loads, and the workers' reports arrive there.
+"""
 
 import os
 import secrets
@@ -6,12 +10,20 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+from hypothesis import settings
 from psycopg import sql
 
 from tests.clients.toolchains import CLIENT_TOOLS_MISSING
-from tests.support.unavailable import note_skips, unavailable
+from tests.support.figures import write_figures
+from tests.support.unavailable import CHROMIUM_MISSING, note_skips, unavailable
+from tests.support.xdist_groups import register as register_xdist_groups
 
 pytest_plugins = ["tests.sql_fixtures"]
+
+# Properties, not speed: in a parallel run on two cores an example may wait for the CPU,
+# and Hypothesis' default 200 ms deadline would call that a failure.
+settings.register_profile("suite", deadline=None)
+settings.load_profile("suite")
 
 POSTGRES_HOST = os.environ.get("TODO_TEST_POSTGRES_HOST", "127.0.0.1")
 POSTGRES_PORT = int(os.environ.get("TODO_TEST_POSTGRES_PORT", "5432"))
@@ -59,6 +71,12 @@ def postgres_database(postgres_admin: str) -> Iterator[str]:
     drop_database(postgres_admin, name)
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    register_xdist_groups(config)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    write_figures(terminalreporter)
+    note_skips(terminalreporter, CHROMIUM_MISSING, "the browser tests were")
     note_skips(terminalreporter, SKIP_REASON, "the PostgreSQL tests were")
     note_skips(terminalreporter, CLIENT_TOOLS_MISSING, "the generated-client tests were")

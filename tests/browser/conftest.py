@@ -1,6 +1,5 @@
 """A real `todo serve` on a free port, and the system Chromium driven by Playwright."""
 
-import os
 import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -10,10 +9,8 @@ import pytest
 from playwright.sync_api import Browser, Page, Route, sync_playwright
 
 from tests.support.live_service import run_todo, running_service, service_environment
-from tests.support.unavailable import note_skips, unavailable
+from tests.support.unavailable import CHROMIUM, CHROMIUM_MISSING, unavailable
 
-CHROMIUM = os.environ.get("TODO_TEST_CHROMIUM", "/usr/bin/chromium")
-SKIP_REASON = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 # Headless as root in a sandboxless container; no background calls to Google's services,
@@ -48,7 +45,7 @@ class LiveService:
 def chromium() -> str:
     """The system Chromium's path, or a skip (a failure with TODO_REQUIRE_BROWSER=1)."""
     if shutil.which(CHROMIUM) is None:
-        unavailable(SKIP_REASON, required_by="TODO_REQUIRE_BROWSER")
+        unavailable(CHROMIUM_MISSING, required_by="TODO_REQUIRE_BROWSER")
     return CHROMIUM
 
 
@@ -94,7 +91,3 @@ def page(
     sut = context.new_page()
     yield sut
     context.close()
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    note_skips(terminalreporter, SKIP_REASON, "the browser test of /docs was")

@@ -20,6 +20,11 @@ from cryptography.x509.oid import NameOID
 from tests.support.live_service import free_port
 
 STARTUP_DEADLINE_SECONDS = 15
+START_ATTEMPTS = 3
+
+
+class PgBouncerExitedError(RuntimeError):
+    """PgBouncer ended before it answered: its port was taken, or its configuration is bad."""
 
 
 def pgbouncer_binary() -> str | None:
@@ -42,40 +47,70 @@ def running_pgbouncer(
     """PgBouncer on a free port in front of the server; clients may use TLS (self-signed)."""
     workdir = Path(tempfile.mkdtemp(prefix="todo-pgbouncer-"))
     try:
-        port = free_port()
         _write_certificate(workdir)
         (workdir / "userlist.txt").write_text(f'"{user}" ""\n')
-        (workdir / "pgbouncer.ini").write_text(
-            "\n".join(
-                [
-                    "[databases]",
-                    f"* = host={server_host} port={server_port}",
-                    "[pgbouncer]",
-                    "listen_addr = 127.0.0.1",
-                    f"listen_port = {port}",
-                    "unix_socket_dir =",
-                    "auth_type = trust",
-                    f"auth_file = {workdir / 'userlist.txt'}",
-                    "pool_mode = transaction",
-                    f"default_pool_size = {pool_size}",
-                    "max_client_conn = 200",
-                    f"logfile = {workdir / 'pgbouncer.log'}",
-                    "client_tls_sslmode = allow",
-                    f"client_tls_key_file = {workdir / 'server.key'}",
-                    f"client_tls_cert_file = {workdir / 'server.crt'}",
-                    "",
-                ]
-            )
-        )
-        process = _start(binary, workdir)
+        process, port = _started(binary, workdir, server_host, server_port, user, pool_size)
         try:
-            _wait_until_answering(process, port, user, workdir)
             yield PgBouncer("127.0.0.1", port)
         finally:
             process.terminate()
             process.wait(timeout=10)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _started(
+    binary: str, workdir: Path, server_host: str, server_port: int, user: str, pool_size: int
+) -> "tuple[subprocess.Popen[bytes], int]":
+    """A PgBouncer answering on a free port; another port if a parallel test took that one."""
+    for _ in range(START_ATTEMPTS - 1):
+        try:
+            return _answering(binary, workdir, server_host, server_port, user, pool_size)
+        except PgBouncerExitedError:
+            continue
+    return _answering(binary, workdir, server_host, server_port, user, pool_size)
+
+
+def _answering(
+    binary: str, workdir: Path, server_host: str, server_port: int, user: str, pool_size: int
+) -> "tuple[subprocess.Popen[bytes], int]":
+    port = free_port()
+    _write_config(workdir, server_host, server_port, user, pool_size, port)
+    process = _start(binary, workdir)
+    try:
+        _wait_until_answering(process, port, user, workdir)
+    except RuntimeError:
+        process.terminate()
+        process.wait(timeout=10)
+        raise
+    return process, port
+
+
+def _write_config(
+    workdir: Path, server_host: str, server_port: int, user: str, pool_size: int, port: int
+) -> None:
+    (workdir / "pgbouncer.ini").write_text(
+        "\n".join(
+            [
+                "[databases]",
+                f"* = host={server_host} port={server_port}",
+                "[pgbouncer]",
+                "listen_addr = 127.0.0.1",
+                f"listen_port = {port}",
+                "unix_socket_dir =",
+                "auth_type = trust",
+                f"auth_file = {workdir / 'userlist.txt'}",
+                "pool_mode = transaction",
+                f"default_pool_size = {pool_size}",
+                "max_client_conn = 200",
+                f"logfile = {workdir / 'pgbouncer.log'}",
+                "client_tls_sslmode = allow",
+                f"client_tls_key_file = {workdir / 'server.key'}",
+                f"client_tls_cert_file = {workdir / 'server.crt'}",
+                "",
+            ]
+        )
+    )
 
 
 def _start(binary: str, workdir: Path) -> "subprocess.Popen[bytes]":
@@ -102,11 +137,16 @@ def _wait_until_answering(
             psycopg.connect(conninfo, connect_timeout=2).close()
             return
         except psycopg.OperationalError:
-            log = workdir / "pgbouncer.log"
-            if process.poll() is not None or time.monotonic() > deadline:
-                text = log.read_text() if log.exists() else "(no log)"
-                raise RuntimeError(f"PgBouncer did not start:\n{text}") from None
+            if process.poll() is not None:
+                raise PgBouncerExitedError(f"PgBouncer exited:\n{_log(workdir)}") from None
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"PgBouncer did not start:\n{_log(workdir)}") from None
             time.sleep(0.1)
+
+
+def _log(workdir: Path) -> str:
+    log = workdir / "pgbouncer.log"
+    return log.read_text() if log.exists() else "(no log)"
 
 
 def _write_certificate(workdir: Path) -> None:

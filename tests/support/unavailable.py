@@ -5,6 +5,10 @@ from typing import NoReturn
 
 import pytest
 
+# Here rather than in tests/browser/conftest.py, so that tests/conftest.py can name the skip.
+CHROMIUM = os.environ.get("TODO_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_MISSING = f"no Chromium at {CHROMIUM} (apt-get install chromium)"
+
 
 def unavailable(reason: str, *, required_by: str) -> NoReturn:
     """Skip for `reason`, unless the environment variable `required_by` is 1: then fail."""
@@ -14,7 +18,11 @@ def unavailable(reason: str, *, required_by: str) -> NoReturn:
 
 
 def note_skips(terminalreporter: pytest.TerminalReporter, reason: str, what: str) -> None:
-    """A closing line, hard to miss, when tests were skipped for `reason`."""
+    """A closing line, hard to miss, when tests were skipped for `reason`.
+
+    Called from tests/conftest.py, the one conftest a parallel run's controller loads:
+    the workers' skip reports arrive there, with their reasons.
+    """
     skipped = terminalreporter.stats.get("skipped", [])
     if any(reason in str(report.longrepr) for report in skipped):
         terminalreporter.write_line(

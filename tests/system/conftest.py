@@ -1,4 +1,7 @@
-"""Real `todo serve` processes, each on a database of its own that `todo migrate` built."""
+"""Real `todo serve` processes, each on a database of its own that `todo migrate` built.
+
+In a parallel run they all go to one worker, one after another (tests/support/xdist_groups.py).
+"""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -6,12 +9,21 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import POSTGRES_HOST, POSTGRES_PORT
+from tests.support.figures import FIGURE
 from tests.support.live_service import ServiceProcess, running_service
 from tests.system.databases import Database, PostgresDatabases, SqliteDatabases
 from tests.system.figures import FIGURES
 from tests.system.tcp_proxy import TcpProxy, tcp_proxy
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(autouse=True)
+def _figures_to_the_summary(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The figures this test reported, onto its report for the end of the run."""
+    already = len(FIGURES)
+    yield
+    request.node.user_properties.extend((FIGURE, line) for line in FIGURES[already:])
 
 
 @pytest.fixture(scope="session")
@@ -64,10 +76,3 @@ def proxy() -> Iterator[TcpProxy]:
     """A TCP proxy in front of the PostgreSQL server, forwarding until told otherwise."""
     with tcp_proxy(POSTGRES_HOST, POSTGRES_PORT) as running:
         yield running
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if FIGURES:
-        terminalreporter.section("system test figures")
-        for line in FIGURES:
-            terminalreporter.write_line(line)
