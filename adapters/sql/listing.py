@@ -6,6 +6,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.sql.elements import ColumnElement
 
+from todo_service.adapters.sql.statements import column_parameter
 from todo_service.adapters.sql.tables import todos_table
 from todo_service.application.listing import Sort, SortField, TodoFilters, TodoQuery, fold_case
 from todo_service.domain import UserId
@@ -21,10 +22,6 @@ _LIKE_ESCAPE = "\\"
 _c = todos_table.c
 
 
-def _parameter(name: str, column: sa.Column[Any]) -> sa.BindParameter[Any]:
-    return sa.bindparam(name, type_=column.type)
-
-
 def _as_it_is(value: object) -> object:
     return value
 
@@ -32,14 +29,16 @@ def _as_it_is(value: object) -> object:
 # Each filter of TodoFilters, by its field's name: its clause, over a parameter of that
 # name, and how the filter's value becomes the parameter's. Exactly `TodoFilters.matches`.
 _FILTERS: Mapping[str, tuple[ColumnElement[bool], Callable[[Any], object]]] = {
-    "completed": (_c.completed == _parameter("completed", _c.completed), _as_it_is),
-    "priority": (_c.priority == _parameter("priority", _c.priority), lambda p: p.rank),
+    "completed": (_c.completed == column_parameter(_c.completed, "completed"), _as_it_is),
+    "priority": (_c.priority == column_parameter(_c.priority, "priority"), lambda p: p.rank),
     "title_contains": (
-        _c.title_folded.like(_parameter("title_contains", _c.title_folded), escape=_LIKE_ESCAPE),
+        _c.title_folded.like(
+            column_parameter(_c.title_folded, "title_contains"), escape=_LIKE_ESCAPE
+        ),
         lambda text: f"%{escape_like(fold_case(text))}%",
     ),
-    "due_before": (_c.due_at < _parameter("due_before", _c.due_at), _as_it_is),
-    "due_after": (_c.due_at > _parameter("due_after", _c.due_at), _as_it_is),
+    "due_before": (_c.due_at < column_parameter(_c.due_at, "due_before"), _as_it_is),
+    "due_after": (_c.due_at > column_parameter(_c.due_at, "due_after"), _as_it_is),
 }
 if set(_FILTERS) != {field.name for field in fields(TodoFilters)}:
     raise TypeError(f"{__name__}: every field of TodoFilters needs its clause in _FILTERS")
@@ -100,7 +99,7 @@ def count_listing(owner_id: UserId, filters: TodoFilters) -> Listing:
 
 
 def _where(filters: frozenset[str]) -> list[ColumnElement[bool]]:
-    owner = _c.user_id == _parameter("owner", _c.user_id)
+    owner = _c.user_id == column_parameter(_c.user_id, "owner")
     return [owner, *(clause for name, (clause, _) in _FILTERS.items() if name in filters)]
 
 
@@ -138,12 +137,12 @@ def _count_statement(filters: frozenset[str]) -> sa.Select[Any]:
 def _after(
     column: sa.Column[Any], *, after_value_is_null: bool, descending: bool
 ) -> ColumnElement[bool]:
-    after_id = _parameter("after_id", _c.id)
+    after_id = column_parameter(_c.id, "after_id")
     if after_value_is_null:
         # Among the todos without a value, which come last: only the id remains.
         beyond_id = _c.id < after_id if descending else _c.id > after_id
         return sa.and_(column.is_(None), beyond_id)
     mine = sa.tuple_(column, _c.id)
-    theirs = sa.tuple_(_parameter("after_value", column), after_id)
+    theirs = sa.tuple_(column_parameter(column, "after_value"), after_id)
     beyond = mine < theirs if descending else mine > theirs
     return sa.or_(beyond, column.is_(None)) if column.nullable else beyond

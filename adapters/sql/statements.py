@@ -6,6 +6,7 @@ listings, whose shape depends on the query, are built and cached in `listing.py`
 """
 
 from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
@@ -15,16 +16,17 @@ from todo_service.adapters.sql.tables import idempotency_keys_table, todos_table
 todos, users, keys = todos_table.c, users_table.c, idempotency_keys_table.c
 
 
-def _parameter(column: sa.Column[object], name: str | None = None) -> sa.BindParameter[object]:
+def column_parameter(column: sa.Column[Any], name: str | None = None) -> sa.BindParameter[Any]:
+    """A bound parameter typed as `column`, named after it unless told otherwise."""
     return sa.bindparam(name or column.name, type_=column.type)
 
 
 # A todo is always addressed with its owner: another user's todo matches nothing.
 _TODO_KEY = (
-    todos.id == _parameter(todos.id, "key_id"),
-    todos.user_id == _parameter(todos.user_id, "key_user_id"),
+    todos.id == column_parameter(todos.id, "key_id"),
+    todos.user_id == column_parameter(todos.user_id, "key_user_id"),
 )
-_AT_VERSION = todos.version == _parameter(todos.version, "key_version")
+_AT_VERSION = todos.version == column_parameter(todos.version, "key_version")
 
 
 class Statements:
@@ -45,7 +47,7 @@ class Statements:
         self.save_todo = sa.update(todos_table).where(*_TODO_KEY, _AT_VERSION)
         self.remove_todo = sa.delete(todos_table).where(*_TODO_KEY, _AT_VERSION)
 
-        self.get_user = sa.select(users_table).where(users.id == _parameter(users.id))
+        self.get_user = sa.select(users_table).where(users.id == column_parameter(users.id))
         self.add_user = insert(users_table).on_conflict_do_nothing(index_elements=[users.id])
         upsert = insert(users_table)
         self.save_user = upsert.on_conflict_do_update(
@@ -56,7 +58,7 @@ class Statements:
         # already there. SQLite has no INSERT inside a WITH: it inserts, then reads.
         self.add_user_returning: sa.Executable | None = None
         if dialect_name != "sqlite":
-            new = {c.name: _parameter(c, f"new_{c.name}") for c in users_table.c}
+            new = {c.name: column_parameter(c, f"new_{c.name}") for c in users_table.c}
             inserted = (
                 insert(users_table)
                 .values(new)
@@ -72,13 +74,13 @@ class Statements:
         self.claim_key = claim.on_conflict_do_update(
             index_elements=[keys.user_id, keys.key],
             set_={name: claim.excluded[name] for name in ("fingerprint", "todo_id", "expires_at")},
-            where=keys.expires_at <= sa.bindparam("now", type_=keys.expires_at.type),
+            where=keys.expires_at <= column_parameter(keys.expires_at, "now"),
         ).returning(keys.key)
         self.get_key = sa.select(idempotency_keys_table).where(
-            keys.user_id == _parameter(keys.user_id), keys.key == _parameter(keys.key)
+            keys.user_id == column_parameter(keys.user_id), keys.key == column_parameter(keys.key)
         )
         self.purge_keys = sa.delete(idempotency_keys_table).where(
-            keys.expires_at <= sa.bindparam("now", type_=keys.expires_at.type)
+            keys.expires_at <= column_parameter(keys.expires_at, "now")
         )
 
 
