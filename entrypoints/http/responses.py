@@ -11,23 +11,22 @@ from todo_service.entrypoints.http.schemas import TodoOut
 
 JSON = "application/json"
 
+
+def _etag_header(description: str, example: str) -> dict[str, Any]:
+    """An `ETag` response header as the OpenAPI document gives it."""
+    schema = {"type": "string", "examples": [example]}
+    return {"ETag": {"description": description, "required": True, "schema": schema}}
+
+
 # The ETag response headers as the OpenAPI document gives them, and the 304 they allow.
-TODO_ETAG: dict[str, Any] = {
-    "ETag": {
-        "description": 'The todo\'s version, `"<version>"`: what `If-Match` and '
-        "`If-None-Match` name.",
-        "required": True,
-        "schema": {"type": "string", "examples": ['"3"']},
-    }
-}
-PAGE_ETAG: dict[str, Any] = {
-    "ETag": {
-        "description": "Changes whenever the page would: its todos, `total` or `next_cursor`; "
-        "`If-None-Match` names it.",
-        "required": True,
-        "schema": {"type": "string", "examples": ['"0f6b0c0a5d2e4b7f9e3c1a8d6b4f2e10"']},
-    }
-}
+TODO_ETAG = _etag_header(
+    'The todo\'s version, `"<version>"`: what `If-Match` and `If-None-Match` name.', '"3"'
+)
+PAGE_ETAG = _etag_header(
+    "Changes whenever the page would: its todos, `total` or `next_cursor`; "
+    "`If-None-Match` names it.",
+    '"0f6b0c0a5d2e4b7f9e3c1a8d6b4f2e10"',
+)
 
 
 def not_modified_documented(etag: dict[str, Any]) -> dict[int | str, dict[str, Any]]:
