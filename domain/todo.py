@@ -29,6 +29,9 @@ class Unset(Enum):
 
 UNSET: Final = Unset.UNSET
 
+# The largest version a store holds (a signed 64-bit integer); a todo there changes no more.
+MAX_VERSION: Final = 2**63 - 1
+
 
 @dataclass(frozen=True, slots=True)
 class NewTodo:
@@ -87,8 +90,8 @@ class Todo:
         parse_description(self.description)
         for name in ("due_at", "completed_at", "created_at", "updated_at"):
             object.__setattr__(self, name, parse_optional_instant(name, getattr(self, name)))
-        if self.version < 1:
-            raise InvalidValueError("version", "must be at least 1")
+        if not 1 <= self.version <= MAX_VERSION:
+            raise InvalidValueError("version", f"must be between 1 and {MAX_VERSION}")
         if self.completed != (self.completed_at is not None):
             raise InvalidValueError("completed_at", "must be set exactly when completed")
 

@@ -14,7 +14,13 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from todo_service.adapters.jwt.config import MAX_LEEWAY_SECONDS
+
 MEMORY_URL = "memory://"
+# An idempotency record past a month protects no retry a client still makes.
+MAX_IDEMPOTENCY_TTL_SECONDS = 30 * 86400
+# A deactivation must take effect within minutes, whatever the cache says.
+MAX_USER_CACHE_SECONDS = 300
 
 # An origin as a browser sends it: lower case, no path, no trailing slash, no default port.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
@@ -42,31 +48,50 @@ class ServiceSettings(BaseModel):
         description="SQLAlchemy URL (a relative SQLite path is relative to the working "
         "folder); `memory://` keeps everything in this process.",
     )
-    database_pool_size: int = Field(default=10, ge=1, description="Connections kept open.")
+    # Every number has a lower and an upper bound, so that a value which would only fail
+    # later (an overflowing timedelta, an infinite cache) stops start-up instead
+    # (tests/unit/entrypoints/test_setting_bounds.py holds every numeric field to it).
+    database_pool_size: int = Field(default=10, ge=1, le=1000, description="Connections kept open.")
     database_max_overflow: int = Field(
-        default=0, ge=0, description="Extra connections at peak, closed as soon as returned."
+        default=0,
+        ge=0,
+        le=1000,
+        description="Extra connections at peak, closed as soon as returned.",
     )
     database_pool_timeout_seconds: float = Field(
-        default=5, gt=0, description="Wait for a free connection before answering 503."
+        default=5,
+        gt=0,
+        le=300,
+        allow_inf_nan=False,
+        description="Wait for a free connection before answering 503.",
     )
     database_connect_timeout_seconds: int = Field(
-        default=5, ge=1, description="Give up connecting to the database after this long."
+        default=5, ge=1, le=300, description="Give up connecting to the database after this long."
     )
     database_pool_recycle_seconds: int = Field(
-        default=300, ge=1, description="Replace connections older than this."
+        default=300, ge=1, le=86400, description="Replace connections older than this."
     )
     database_prepare_threshold: int | None = Field(
         default=5,
+        ge=0,
+        le=10_000,
         description="psycopg server-side prepares; `none` behind PgBouncer transaction mode.",
     )
     database_ping_idle_seconds: float = Field(
         default=2,
         ge=0,
+        le=3600,
+        allow_inf_nan=False,
         description="Ping a pooled connection idle longer than this before use; 0: always.",
     )
-    sqlite_busy_timeout_ms: int = Field(default=5000, ge=0, description="SQLite lock wait.")
+    sqlite_busy_timeout_ms: int = Field(
+        default=5000, ge=0, le=600_000, description="SQLite lock wait."
+    )
     idempotency_ttl_seconds: int = Field(
-        default=86400, ge=1, description="How long an `Idempotency-Key` is remembered."
+        default=86400,
+        ge=1,
+        le=MAX_IDEMPOTENCY_TTL_SECONDS,
+        description="How long an `Idempotency-Key` is remembered.",
     )
 
     jwt_secret: SecretStr | None = Field(
@@ -82,7 +107,10 @@ class ServiceSettings(BaseModel):
         description="Comma-separated allow-list; empty means HS256 or the JWKS default set.",
     )
     jwt_leeway_seconds: int | None = Field(
-        default=None, ge=0, description="Clock skew allowed on exp/nbf; unset: the verifier's."
+        default=None,
+        ge=0,
+        le=MAX_LEEWAY_SECONDS,
+        description="Clock skew allowed on exp/nbf; unset: the verifier's.",
     )
 
     cursor_secret: SecretStr | None = Field(
@@ -93,6 +121,8 @@ class ServiceSettings(BaseModel):
     user_cache_seconds: float = Field(
         default=5,
         ge=0,
+        le=MAX_USER_CACHE_SECONDS,
+        allow_inf_nan=False,
         description="Each worker remembers a user, and a verified token, this long: a "
         "deactivation or a withdrawn signing key takes effect within it. 0: never remember.",
     )
@@ -140,7 +170,10 @@ class Settings(ServiceSettings, BaseSettings):
         default="info", description="Log level of the JSON log lines on stderr."
     )
     workers: int = Field(
-        default=1, ge=1, description="Worker processes `serve` runs (one per core in production)."
+        default=1,
+        ge=1,
+        le=256,
+        description="Worker processes `serve` runs (one per core in production).",
     )
     access_log: bool = Field(default=True, description="Log every request (off in production).")
     cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = Field(

@@ -14,12 +14,22 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def migrate_to_head(url: str) -> None:
     """Bring the database's schema up to the latest revision (over a direct, unpooled URL)."""
-    _run(url, lambda config: command.upgrade(config, "head"))
+    migrate_to(url, "head")
+
+
+def migrate_to(url: str, revision: str) -> None:
+    """Bring the database's schema up to `revision` (a revision id, or `head`)."""
+    _run(url, lambda config: command.upgrade(config, revision))
 
 
 def downgrade_to_base(url: str) -> None:
     """Undo every revision: the database is left without this service's tables."""
-    _run(url, lambda config: command.downgrade(config, "base"))
+    downgrade_to(url, "base")
+
+
+def downgrade_to(url: str, revision: str) -> None:
+    """Undo the revisions after `revision` (a revision id, or `base` for all of them)."""
+    _run(url, lambda config: command.downgrade(config, revision))
 
 
 def schema_is_current(url: str) -> bool:

@@ -67,7 +67,7 @@ class TodoRow(TableModel, table=True):
     completed_at: datetime | None = Field(sa_column=_instant(nullable=True))
     created_at: datetime = Field(sa_column=_instant(nullable=False))
     updated_at: datetime = Field(sa_column=_instant(nullable=False))
-    version: int = Field(sa_column=sa.Column(sa.Integer(), nullable=False))
+    version: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
 
 
 class IdempotencyKeyRow(TableModel, table=True):

@@ -17,6 +17,7 @@ from todo_service.domain import (
     TodoNotFoundError,
     VersionConflictError,
 )
+from todo_service.domain.todo import MAX_VERSION
 
 LATER = T0 + timedelta(minutes=5)
 
@@ -101,6 +102,12 @@ def test_the_constructor_refuses_an_inconsistent_todo() -> None:
         replace(todo, version=0)
     with pytest.raises(InvalidValueError, match="stripped"):
         replace(todo, title=" padded ")
+
+
+def test_a_todo_at_the_largest_storable_version_refuses_to_change() -> None:
+    todo = make_todo(version=MAX_VERSION)
+    with pytest.raises(InvalidValueError, match="version must be between 1 and"):
+        todo.toggled(LATER)
 
 
 def test_another_users_todo_is_reported_exactly_like_a_missing_one() -> None:
