@@ -6,7 +6,7 @@ from typing import Protocol, Self
 
 from todo_service.application.idempotency import IdempotencyRecord
 from todo_service.application.listing import TodoFilters, TodoQuery
-from todo_service.domain import Todo, TodoId, User, UserId
+from todo_service.domain import Todo, TodoId, Usage, User, UserId
 
 
 class Clock(Protocol):
@@ -59,6 +59,14 @@ class TodoRepository(Protocol):
         """`find(owner_id, query)` and `count(owner_id, query.filters)`, as one read if it can."""
         return self.find(owner_id, query), self.count(owner_id, query.filters)
 
+    def usage(self, owner_id: UserId) -> Usage:
+        """How many todos the owner has, and their text in UTF-8 bytes, as stored now.
+
+        Read after `UserRepository.lock(owner_id)`, it stays true until the transaction
+        ends for every writer that locks the owner too.
+        """
+        ...
+
 
 class UserRepository(Protocol):
     def get(self, user_id: UserId) -> User | None: ...
@@ -68,6 +76,12 @@ class UserRepository(Protocol):
         ...
 
     def save(self, user: User) -> None: ...
+
+    def lock(self, user_id: UserId) -> None:
+        """Hold the user until the transaction ends: other transactions that lock the same
+        user wait for it. What depends on all of a user's todos (a quota) is checked under
+        this lock, so that concurrent writers cannot together overshoot it."""
+        ...
 
 
 class IdempotencyRepository(Protocol):

@@ -3,11 +3,13 @@
 from todo_service.domain.errors import (
     DomainError,
     InvalidValueError,
+    QuotaExceededError,
     TodoNotFoundError,
     UserDeactivatedError,
     UserNotFoundError,
     VersionConflictError,
 )
+from todo_service.domain.quota import Quota, Usage
 from todo_service.domain.todo import UNSET, NewTodo, Todo, TodoChanges, TodoId, Unset
 from todo_service.domain.user import User, UserId
 from todo_service.domain.values import Priority
@@ -18,11 +20,14 @@ __all__ = [
     "InvalidValueError",
     "NewTodo",
     "Priority",
+    "Quota",
+    "QuotaExceededError",
     "Todo",
     "TodoChanges",
     "TodoId",
     "TodoNotFoundError",
     "Unset",
+    "Usage",
     "User",
     "UserDeactivatedError",
     "UserId",

@@ -31,6 +31,11 @@ class VersionConflictError(DomainError):
         self.actual = actual
 
 
+class QuotaExceededError(DomainError):
+    """The write would take the user past their quota of todos or of stored text;
+    nothing was changed. The message says which limit, and its value."""
+
+
 class UserDeactivatedError(DomainError):
     def __init__(self) -> None:
         super().__init__("User is deactivated")

@@ -3,6 +3,7 @@ from typing import Any
 
 from todo_service.adapters.jwt import JwtConfig
 from todo_service.adapters.sql import SqlEngineOptions
+from todo_service.domain import Quota
 from todo_service.entrypoints.settings import (
     ConfigurationError,
     ServiceSettings,
@@ -53,3 +54,7 @@ def sql_engine_options(settings: ServiceSettings) -> SqlEngineOptions:
 
 def idempotency_ttl(settings: ServiceSettings) -> timedelta:
     return timedelta(seconds=settings.idempotency_ttl_seconds)
+
+
+def quota(settings: ServiceSettings) -> Quota:
+    return Quota(settings.max_todos_per_user, settings.max_text_bytes_per_user)

@@ -67,15 +67,17 @@ class Container(containers.DeclarativeContainer):
     # Each use case, built here and nowhere else: the HTTP routes ask for them one by one,
     # and `service` gathers them for in-process callers.
     unit_of_work = storage.provided.unit_of_work
+    quota = providers.Singleton(configuration.quota, settings)
     create_todo = providers.Singleton(
         CreateTodo,
         unit_of_work,
         clock,
         ids,
         providers.Callable(configuration.idempotency_ttl, settings),
+        quota,
     )
     get_todo = providers.Singleton(GetTodo, unit_of_work)
-    update_todo = providers.Singleton(UpdateTodo, unit_of_work, clock)
+    update_todo = providers.Singleton(UpdateTodo, unit_of_work, clock, quota)
     delete_todo = providers.Singleton(DeleteTodo, unit_of_work)
     toggle_todo = providers.Singleton(ToggleTodo, unit_of_work, clock)
     list_todos = providers.Singleton(

@@ -15,6 +15,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from todo_service.adapters.jwt.config import MAX_LEEWAY_SECONDS
+from todo_service.domain.quota import DEFAULT_MAX_TEXT_BYTES, DEFAULT_MAX_TODOS
 
 MEMORY_URL = "memory://"
 # An idempotency record past a month protects no retry a client still makes.
@@ -92,6 +93,20 @@ class ServiceSettings(BaseModel):
         ge=1,
         le=MAX_IDEMPOTENCY_TTL_SECONDS,
         description="How long an `Idempotency-Key` is remembered.",
+    )
+
+    max_todos_per_user: int = Field(
+        default=DEFAULT_MAX_TODOS,
+        ge=1,
+        le=10_000_000,
+        description="The most todos one user may hold; a create past it is refused (409).",
+    )
+    max_text_bytes_per_user: int = Field(
+        default=DEFAULT_MAX_TEXT_BYTES,
+        ge=1,
+        le=10_000_000_000,
+        description="The most text (titles and descriptions, UTF-8 bytes) one user's todos "
+        "may hold; a create or a change that grows it past this is refused (409).",
     )
 
     jwt_secret: SecretStr | None = Field(

@@ -47,16 +47,22 @@ def make_todo(**overrides: Any) -> Todo:
 
 
 def todo_service(
-    unit_of_work: UnitOfWorkFactory, clock: Clock | None = None, ids: IdGenerator | None = None
+    unit_of_work: UnitOfWorkFactory,
+    clock: Clock | None = None,
+    ids: IdGenerator | None = None,
+    **settings_given: Any,
 ) -> TodoService:
     """The facade the composition root builds, over the given ports (the in-memory or a SQL
-    unit of work, a fixed clock): the use cases exactly as an in-process caller gets them."""
+    unit of work, a fixed clock) and settings: the use cases exactly as an in-process
+    caller gets them."""
     from dependency_injector import providers
 
     from todo_service.entrypoints.container import Container
     from todo_service.entrypoints.settings import ServiceSettings
 
-    settings = ServiceSettings(database_url="memory://", cursor_secret=CURSOR_SECRET.decode())
+    settings = ServiceSettings(
+        database_url="memory://", cursor_secret=CURSOR_SECRET.decode(), **settings_given
+    )
     container = Container(settings=settings)
     container.unit_of_work.override(providers.Object(unit_of_work))
     if clock is not None:

@@ -8,7 +8,8 @@ from todo_service.application.errors import StaleWriteError
 from todo_service.application.idempotency import IdempotencyRecord
 from todo_service.application.listing import Position, TodoFilters, TodoQuery, compare_positions
 from todo_service.application.ports import IdempotencyRepository, TodoRepository, UserRepository
-from todo_service.domain import Todo, TodoId, User, UserId
+from todo_service.domain import Todo, TodoId, Usage, User, UserId
+from todo_service.domain.quota import text_bytes
 
 
 class InMemoryTodoRepository(TodoRepository):
@@ -52,6 +53,10 @@ class InMemoryTodoRepository(TodoRepository):
     def count(self, owner_id: UserId, filters: TodoFilters) -> int:
         return len(self._matching(owner_id, filters))
 
+    def usage(self, owner_id: UserId) -> Usage:
+        owned = [t for t in self._todos.values() if t.is_owned_by(owner_id)]
+        return Usage(todos=len(owned), text_bytes=sum(map(text_bytes, owned)))
+
     def _matching(self, owner_id: UserId, filters: TodoFilters) -> list[Todo]:
         return [t for t in self._todos.values() if t.is_owned_by(owner_id) and filters.matches(t)]
 
@@ -78,6 +83,9 @@ class InMemoryUserRepository(UserRepository):
 
     def save(self, user: User) -> None:
         self._journal.write(self._users, user.id, user)
+
+    def lock(self, user_id: UserId) -> None:
+        """Nothing to do: units of work on one store run one at a time."""
 
 
 class InMemoryIdempotencyRepository(IdempotencyRepository):

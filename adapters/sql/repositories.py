@@ -9,7 +9,7 @@ from todo_service.application.errors import StaleWriteError
 from todo_service.application.idempotency import IdempotencyRecord
 from todo_service.application.listing import TodoFilters, TodoQuery
 from todo_service.application.ports import IdempotencyRepository, TodoRepository, UserRepository
-from todo_service.domain import Todo, TodoId, User, UserId
+from todo_service.domain import Todo, TodoId, Usage, User, UserId
 
 
 class SqlTodoRepository(TodoRepository):
@@ -60,6 +60,10 @@ class SqlTodoRepository(TodoRepository):
             return [], self.count(owner_id, query.filters)  # past the last page
         return [TODOS.load(row) for row in rows], int(rows[0][TOTAL])
 
+    def usage(self, owner_id: UserId) -> Usage:
+        [row] = self._session.read(self._statements.usage, {"user_id": owner_id.value})
+        return Usage(todos=int(row["todos"]), text_bytes=int(row["text_bytes"]))
+
 
 class SqlUserRepository(UserRepository):
     def __init__(self, session: SqlSession) -> None:
@@ -88,6 +92,9 @@ class SqlUserRepository(UserRepository):
 
     def save(self, user: User) -> None:
         self._session.write(self._statements.save_user, USERS.values(user))
+
+    def lock(self, user_id: UserId) -> None:
+        self._session.read_for_update(self._statements.lock_user, {"id": user_id.value})
 
 
 class SqlIdempotencyRepository(IdempotencyRepository):

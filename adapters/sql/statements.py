@@ -5,7 +5,7 @@ call: constructing a statement cost more Python than the round trip it makes. Th
 listings, whose shape depends on the query, are built and cached in `listing.py`.
 """
 
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,6 +48,24 @@ class Statements:
         self.remove_todo = sa.delete(todos_table).where(*_TODO_KEY, _AT_VERSION)
 
         self.get_user = sa.select(users_table).where(users.id == column_parameter(users.id))
+        # FOR NO KEY UPDATE on PostgreSQL: lockers of one user queue, while inserts that
+        # only reference the user (a todo's, a key's foreign key: FOR KEY SHARE) do not.
+        # SQLite has no row locks: its write transaction already runs alone.
+        self.lock_user = (
+            sa.select(users.id)
+            .where(users.id == column_parameter(users.id))
+            .with_for_update(key_share=True)
+        )
+        text_length = partial(_text_bytes, dialect_name)
+        self.usage = sa.select(
+            sa.func.count().label("todos"),
+            sa.func.coalesce(
+                sa.func.sum(
+                    text_length(todos.title) + sa.func.coalesce(text_length(todos.description), 0)
+                ),
+                0,
+            ).label("text_bytes"),
+        ).where(todos.user_id == column_parameter(todos.user_id))
         self.add_user = insert(users_table).on_conflict_do_nothing(index_elements=[users.id])
         upsert = insert(users_table)
         self.save_user = upsert.on_conflict_do_update(
@@ -82,6 +100,13 @@ class Statements:
         self.purge_keys = sa.delete(idempotency_keys_table).where(
             keys.expires_at <= column_parameter(keys.expires_at, "now")
         )
+
+
+def _text_bytes(dialect_name: str, column: sa.Column[Any]) -> sa.ColumnElement[int]:
+    """A text column's length in UTF-8 bytes, as `domain.quota.text_bytes` counts it."""
+    if dialect_name == "sqlite":
+        return sa.func.length(sa.cast(column, sa.LargeBinary()))
+    return sa.func.octet_length(column)
 
 
 @cache

@@ -2,8 +2,9 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from todo_service.application.errors import ConcurrentUpdateError, StaleWriteError
-from todo_service.application.ports import TodoRepository
-from todo_service.domain import Todo, TodoId, TodoNotFoundError, UserId
+from todo_service.application.ports import TodoRepository, UnitOfWork
+from todo_service.domain import Quota, Todo, TodoId, TodoNotFoundError, UserId
+from todo_service.domain.quota import grows_text
 
 T = TypeVar("T")
 
@@ -34,3 +35,23 @@ def retry_stale_writes(attempt: Callable[[], T]) -> T:
         except StaleWriteError:
             continue
     raise ConcurrentUpdateError
+
+
+def admit_new_todo(uow: UnitOfWork, quota: Quota, todo: Todo) -> None:
+    """Refuse `todo` (QuotaExceededError) if it takes its owner past their quota.
+
+    The owner stays locked until the unit of work ends, so that concurrent writers
+    for the same owner are checked one after the other and cannot overshoot together.
+    """
+    uow.users.lock(todo.owner_id)
+    quota.admit_new(uow.todos.usage(todo.owner_id), todo)
+
+
+def admit_change(uow: UnitOfWork, quota: Quota, before: Todo, after: Todo) -> None:
+    """Refuse a change that grows its owner's text past the quota; as `admit_new_todo`.
+
+    A change that does not grow the text costs nothing: no lock and no read.
+    """
+    if grows_text(before, after):
+        uow.users.lock(before.owner_id)
+        quota.admit_change(uow.todos.usage(before.owner_id), before, after)

@@ -8,7 +8,9 @@ from todo_service.application.idempotency import (
     parse_idempotency_key,
 )
 from todo_service.application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
-from todo_service.domain import NewTodo, Todo, User, UserId
+from todo_service.application.use_cases.common import admit_new_todo
+from todo_service.domain import NewTodo, Quota, Todo, User, UserId
+from todo_service.domain.quota import DEFAULT_QUOTA
 
 
 class CreateTodo:
@@ -24,6 +26,10 @@ class CreateTodo:
       the same key and the same request returns the original todo, even when the
       retries race; the same key with another request is refused
       (IdempotencyConflictError). The key is stored in the todo's own transaction.
+    - A user holds at most their quota of todos, and of text (titles and descriptions, in
+      UTF-8 bytes): a create past either is refused (QuotaExceededError) and changes
+      nothing, even when creates race. A retry of a create that went through is not a
+      new todo: it is answered as before, whatever the quota.
     """
 
     def __init__(
@@ -32,11 +38,13 @@ class CreateTodo:
         clock: Clock,
         ids: IdGenerator,
         idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL,
+        quota: Quota = DEFAULT_QUOTA,
     ) -> None:
         self._unit_of_work = unit_of_work
         self._clock = clock
         self._ids = ids
         self._idempotency_ttl = idempotency_ttl
+        self._quota = quota
 
     def __call__(self, actor: UserId, new: NewTodo, idempotency_key: str | None = None) -> Todo:
         now = self._clock.now()
@@ -51,6 +59,7 @@ class CreateTodo:
                 original = self._replayed(uow, record, todo, now)
                 if original is not None:
                     return original
+            admit_new_todo(uow, self._quota, todo)
             uow.todos.add(todo)
             uow.commit()
         return todo

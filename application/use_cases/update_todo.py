@@ -1,6 +1,11 @@
 from todo_service.application.ports import Clock, UnitOfWorkFactory
-from todo_service.application.use_cases.common import load_owned, retry_stale_writes
-from todo_service.domain import Todo, TodoChanges, TodoId, UserId
+from todo_service.application.use_cases.common import (
+    admit_change,
+    load_owned,
+    retry_stale_writes,
+)
+from todo_service.domain import Quota, Todo, TodoChanges, TodoId, UserId
+from todo_service.domain.quota import DEFAULT_QUOTA
 
 
 class UpdateTodo:
@@ -11,11 +16,17 @@ class UpdateTodo:
     - A change that changes nothing leaves the todo, its version and updated_at as they are.
     - With an expected version, a todo at any other version is refused (VersionConflictError).
     - Concurrent writers never overwrite each other's changes.
+    - A change that grows the text (title and description, in UTF-8 bytes) past the
+      user's quota of text is refused (QuotaExceededError) and changes nothing; one that
+      keeps or shrinks it always goes through, even for a user already past the quota.
     """
 
-    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, unit_of_work: UnitOfWorkFactory, clock: Clock, quota: Quota = DEFAULT_QUOTA
+    ) -> None:
         self._unit_of_work = unit_of_work
         self._clock = clock
+        self._quota = quota
 
     def __call__(
         self,
@@ -30,6 +41,7 @@ class UpdateTodo:
                 todo.require_version(expected_version)
                 changed = todo.changed(changes, self._clock.now())
                 if changed is not todo:
+                    admit_change(uow, self._quota, todo, changed)
                     uow.todos.save(changed)
                     uow.commit()
                 return changed

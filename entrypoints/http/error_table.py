@@ -10,6 +10,7 @@ from todo_service.application import (
 )
 from todo_service.domain import (
     InvalidValueError,
+    QuotaExceededError,
     TodoNotFoundError,
     UserDeactivatedError,
     UserNotFoundError,
@@ -44,6 +45,11 @@ PROBLEMS: Mapping[type[Exception], ProblemSpec] = {
     ConcurrentUpdateError: ProblemSpec(409, "The todo kept changing under the write; retry."),
     IdempotencyConflictError: ProblemSpec(
         409, "`Idempotency-Key` was used before with a different request."
+    ),
+    QuotaExceededError: ProblemSpec(
+        409,
+        "The user's quota of todos, or of text, would be exceeded; nothing was changed. "
+        "Delete or shorten todos first (`detail` names the limit).",
     ),
     VersionConflictError: ProblemSpec(412, "`If-Match` names a version the todo is no longer at."),
     BodyTooLargeError: ProblemSpec(413, f"The body is larger than {MAX_BODY_BYTES} bytes."),
