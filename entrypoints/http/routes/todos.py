@@ -1,7 +1,7 @@
 from inspect import cleandoc
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Response, status
+from fastapi import APIRouter, Body, Query, Request, Response, status
 
 from todo_service.application.use_cases import (
     CreateTodo,
@@ -21,12 +21,13 @@ from todo_service.entrypoints.http.examples import (
 )
 from todo_service.entrypoints.http.openapi_errors import AUTH_ERRORS, documented
 from todo_service.entrypoints.http.parameters import (
+    IF_NONE_MATCH_DOCUMENTED,
     IdempotencyKey,
     IfMatch,
-    IfNoneMatch,
     TodoIdPath,
     TodoListQuery,
     expected_version,
+    if_none_match,
 )
 from todo_service.entrypoints.http.provided import provided
 from todo_service.entrypoints.http.responses import (
@@ -60,16 +61,18 @@ _WRITE = (*AUTH_ERRORS, 413, 422)
         **not_modified_documented(PAGE_ETAG),
         **documented(*AUTH_ERRORS, 422),
     },
+    openapi_extra=IF_NONE_MATCH_DOCUMENTED,
 )
 async def list_todos(
     *,
     caller: AuthenticatedCaller,
     list_todos: Annotated[ListTodos, provided(Container.list_todos)],
     query: Annotated[TodoListQuery, Query()],
-    if_none_match: IfNoneMatch = None,
+    request: Request,
 ) -> Response:
+    condition = if_none_match(request)
     page = TodoPageOut.of(await caller.act(list_todos, query.to_request()))
-    return digest_tagged_response(page, if_none_match=if_none_match)
+    return digest_tagged_response(page, if_none_match=condition)
 
 
 @router.post(
@@ -103,15 +106,16 @@ async def create_todo(
         **not_modified_documented(TODO_ETAG),
         **documented(*AUTH_ERRORS, 404, 422),
     },
+    openapi_extra=IF_NONE_MATCH_DOCUMENTED,
 )
 async def get_todo(
     todo_id: TodoIdPath,
     caller: AuthenticatedCaller,
     get_todo: Annotated[GetTodo, provided(Container.get_todo)],
-    if_none_match: IfNoneMatch = None,
+    request: Request,
 ) -> Response:
-    todo = await caller.act(get_todo, todo_id)
-    return todo_response(todo, if_none_match=if_none_match)
+    condition = if_none_match(request)
+    return todo_response(await caller.act(get_todo, todo_id), if_none_match=condition)
 
 
 @router.patch(
