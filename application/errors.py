@@ -18,7 +18,8 @@ TokenRefusal = Literal[
 
 # Why the database could not be used: `pool_timeout` when no pooled connection came
 # free in time (the database may be fine, the service short of connections).
-StorageTrouble = Literal["unreachable", "pool_timeout"]
+# `statement_timeout` when a listing ran past its time and was stopped (the database is fine).
+StorageTrouble = Literal["unreachable", "pool_timeout", "statement_timeout"]
 
 
 class ApplicationError(Exception):
@@ -54,6 +55,22 @@ class StorageUnavailableError(ApplicationError):
     def __init__(self, reason: StorageTrouble = "unreachable") -> None:
         super().__init__("The database is temporarily unavailable")
         self.reason: StorageTrouble = reason
+
+
+class StatementTimeoutError(StorageUnavailableError):
+    """A listing ran past the time the database allows it and was stopped.
+
+    The database and the connection are fine; the same listing would most likely be
+    stopped again, a narrower one (a longer `q`, a filter) would not.
+    """
+
+    def __init__(self) -> None:
+        ApplicationError.__init__(
+            self,
+            "The listing took longer than the database allows and was stopped; "
+            "narrow it (a longer `q`, a filter) or retry later",
+        )
+        self.reason: StorageTrouble = "statement_timeout"
 
 
 class StaleWriteError(ApplicationError):

@@ -85,6 +85,13 @@ class ServiceSettings(BaseModel):
         allow_inf_nan=False,
         description="Ping a pooled connection idle longer than this before use; 0: always.",
     )
+    database_listing_timeout_ms: int = Field(
+        default=2000,
+        ge=100,
+        le=60_000,
+        description="PostgreSQL stops a listing (`GET /api/todos`) that runs longer than "
+        "this, and the request answers 503: no search holds a connection for long.",
+    )
     sqlite_busy_timeout_ms: int = Field(
         default=5000, ge=0, le=600_000, description="SQLite lock wait."
     )

@@ -2,6 +2,7 @@
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -108,3 +109,15 @@ def tls_engine(
 def truncate(engine: sa.Engine) -> None:
     with engine.begin() as connection:
         connection.exec_driver_sql("TRUNCATE idempotency_keys, todos, users")
+
+
+@contextmanager
+def todos_locked(postgres_engine: sa.Engine) -> Iterator[None]:
+    """The todos table locked by another connection; the server ends that connection
+    after a while, so that a listing that is never stopped fails the test, not hangs it."""
+    with postgres_engine.connect() as holder:
+        holder.exec_driver_sql("BEGIN")
+        holder.exec_driver_sql("SET LOCAL idle_in_transaction_session_timeout = '10s'")
+        holder.exec_driver_sql("LOCK TABLE todos IN ACCESS EXCLUSIVE MODE")
+        yield
+        holder.exec_driver_sql("ROLLBACK")

@@ -32,6 +32,8 @@ class SqlEngineOptions:
     prepare_threshold: int | None = 5
     sqlite_busy_timeout_ms: int = 5000
     ping_idle_seconds: float = 2
+    # How long a listing may run on PostgreSQL before it is stopped (None: unbounded).
+    listing_timeout_ms: int | None = 2000
 
 
 def build_engine(

@@ -3,7 +3,14 @@ from contextlib import contextmanager
 
 from sqlalchemy import exc
 
-from todo_service.application.errors import StorageTrouble, StorageUnavailableError
+from todo_service.application.errors import (
+    StatementTimeoutError,
+    StorageTrouble,
+    StorageUnavailableError,
+)
+
+# PostgreSQL's query_canceled: what a statement past `statement_timeout` is stopped with.
+_QUERY_CANCELED = "57014"
 
 
 def is_unavailable(error: exc.SQLAlchemyError) -> bool:
@@ -22,6 +29,8 @@ def storage_errors() -> Iterator[None]:
     try:
         yield
     except exc.SQLAlchemyError as error:
+        if isinstance(error, exc.DBAPIError) and _sqlstate(error) == _QUERY_CANCELED:
+            raise StatementTimeoutError from error
         if is_unavailable(error):
             trouble: StorageTrouble = "unreachable"
             if isinstance(error, exc.TimeoutError):
@@ -29,3 +38,8 @@ def storage_errors() -> Iterator[None]:
                 trouble = "pool_timeout"
             raise StorageUnavailableError(trouble) from error
         raise
+
+
+def _sqlstate(error: exc.DBAPIError) -> str | None:
+    code = getattr(error.orig, "sqlstate", None)
+    return code if isinstance(code, str) else None

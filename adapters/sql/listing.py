@@ -73,6 +73,7 @@ class Listing:
 
 
 TOTAL = "total"
+MATCHING = "matching"  # the one column of a count
 
 
 def find_listing(owner_id: UserId, query: TodoQuery, *, with_total: bool = False) -> Listing:
@@ -131,7 +132,8 @@ def _find_statement(
 
 @cache
 def _count_statement(filters: frozenset[str]) -> sa.Select[Any]:
-    return sa.select(sa.func.count()).select_from(todos_table).where(*_where(filters))
+    count = sa.func.count().label(MATCHING)
+    return sa.select(count).select_from(todos_table).where(*_where(filters))
 
 
 def _after(

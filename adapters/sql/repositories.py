@@ -1,7 +1,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
-from todo_service.adapters.sql.listing import TOTAL, count_listing, find_listing
+from todo_service.adapters.sql.listing import MATCHING, TOTAL, count_listing, find_listing
 from todo_service.adapters.sql.mapping import IDEMPOTENCY_KEYS, TODOS, USERS
 from todo_service.adapters.sql.session import SqlSession
 from todo_service.adapters.sql.statements import statements
@@ -44,16 +44,17 @@ class SqlTodoRepository(TodoRepository):
 
     def find(self, owner_id: UserId, query: TodoQuery) -> Sequence[Todo]:
         listing = find_listing(owner_id, query)
-        rows = self._session.read(listing.statement, listing.parameters)
+        rows = self._session.read_listing(listing.statement, listing.parameters)
         return [TODOS.load(row) for row in rows]
 
     def count(self, owner_id: UserId, filters: TodoFilters) -> int:
         listing = count_listing(owner_id, filters)
-        return int(self._session.read_scalar(listing.statement, listing.parameters))
+        [row] = self._session.read_listing(listing.statement, listing.parameters)
+        return int(row[MATCHING])
 
     def find_with_total(self, owner_id: UserId, query: TodoQuery) -> tuple[Sequence[Todo], int]:
         listing = find_listing(owner_id, query, with_total=True)
-        rows = self._session.read(listing.statement, listing.parameters)
+        rows = self._session.read_listing(listing.statement, listing.parameters)
         if not rows:
             if query.offset == 0 and query.after is None:
                 return [], 0  # the first page is empty: nothing matches

@@ -17,18 +17,25 @@ class SqlSession:
     bind parameters: statements built once and executed with values skip
     SQLAlchemy's per-call construction (a third of a create's CPU).
 
-    The method says whether a statement needs the transaction: `read` and `read_scalar`
-    do not; `write`, `write_returning`, `write_count` and `read_for_update` do, and the
-    first of them begins it. With `lazy_transaction`, reads before it run in autocommit:
-    a read-only unit of work then costs no BEGIN and no ROLLBACK round trip. Under
-    READ COMMITTED every statement takes its own snapshot anyway, so reads before
-    the transaction see nothing a read inside it would not.
+    The method says whether a statement needs the transaction: `read` does not
+    (`read_listing` brings its own); `write`, `write_returning`, `write_count` and
+    `read_for_update` do, and the first of them begins it. With `lazy_transaction`,
+    reads before it run in autocommit: a read-only unit of work then costs no BEGIN and
+    no ROLLBACK round trip. Under READ COMMITTED every statement takes its own snapshot
+    anyway, so reads before the transaction see nothing a read inside it would not.
     """
 
-    def __init__(self, connection: sa.Connection, *, lazy_transaction: bool = False) -> None:
+    def __init__(
+        self,
+        connection: sa.Connection,
+        *,
+        lazy_transaction: bool = False,
+        listing_timeout_ms: int | None = None,
+    ) -> None:
         self._connection = connection
         self._lazy = lazy_transaction
         self._outside_transaction = lazy_transaction
+        self._listing_timeout_ms = listing_timeout_ms
 
     @property
     def dialect_name(self) -> str:
@@ -39,10 +46,27 @@ class SqlSession:
         with storage_errors():
             return self._connection.execute(statement, parameters).mappings().all()
 
-    def read_scalar(self, statement: Executable, parameters: Params = None) -> Any:
-        """The one value of a statement that neither writes nor locks."""
+    def read_listing(
+        self, statement: Executable, parameters: Params = None
+    ) -> Sequence[sa.RowMapping]:
+        """Rows of a listing, stopped (StatementTimeoutError) past `listing_timeout_ms`.
+
+        PostgreSQL bounds it with `SET LOCAL statement_timeout`, which lives as long as a
+        transaction, so outside one the listing runs in a transaction of its own, ended
+        at once with a COMMIT (a ROLLBACK would make psycopg forget its prepared
+        statements). Transaction-scoped, it holds behind PgBouncer in transaction mode
+        too, where a session's SET would reach other clients. Inside a transaction, or
+        without a timeout (SQLite), it is `read`.
+        """
+        timeout = self._listing_timeout_ms
+        if timeout is None or not self._outside_transaction:
+            return self.read(statement, parameters)
+        self._begin()
         with storage_errors():
-            return self._connection.execute(statement, parameters).scalar_one()
+            self._connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout)}")
+        rows = self.read(statement, parameters)
+        self.commit()
+        return rows
 
     def read_for_update(
         self, statement: Executable, parameters: Params = None

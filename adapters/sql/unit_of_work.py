@@ -24,8 +24,9 @@ class SqlUnitOfWork(UnitOfWork):
     users: SqlUserRepository
     idempotency: SqlIdempotencyRepository
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, *, listing_timeout_ms: int | None = None) -> None:
         self._engine = engine
+        self._listing_timeout_ms = listing_timeout_ms
         self._connection: sa.Connection | None = None
 
     def __enter__(self) -> Self:
@@ -33,8 +34,13 @@ class SqlUnitOfWork(UnitOfWork):
         with storage_errors():
             self._connection = self._engine.connect()
         # SQLite's begin hook takes its write lock up front: it keeps eager transactions.
-        lazy = self._connection.dialect.name == "postgresql"
-        self._session = session = SqlSession(self._connection, lazy_transaction=lazy)
+        postgres = self._connection.dialect.name == "postgresql"
+        # SQLite has no statement timeout: a listing there reads at most one user's todos.
+        self._session = session = SqlSession(
+            self._connection,
+            lazy_transaction=postgres,
+            listing_timeout_ms=self._listing_timeout_ms if postgres else None,
+        )
         self.todos = SqlTodoRepository(session)
         self.users = SqlUserRepository(session)
         self.idempotency = SqlIdempotencyRepository(session)

@@ -6,6 +6,7 @@ from todo_service.application import (
     ConcurrentUpdateError,
     IdempotencyConflictError,
     InvalidTokenError,
+    StatementTimeoutError,
     StorageUnavailableError,
 )
 from todo_service.domain import (
@@ -56,6 +57,12 @@ PROBLEMS: Mapping[type[Exception], ProblemSpec] = {
     InvalidValueError: ProblemSpec(422, "A value breaks its rules; `errors` says which."),
     AuthenticationUnavailableError: ProblemSpec(
         503, "The identity provider's keys cannot be fetched; retry later.", _RETRY
+    ),
+    StatementTimeoutError: ProblemSpec(
+        503,
+        "The listing ran longer than `DATABASE_LISTING_TIMEOUT_MS` and was stopped; narrow it "
+        "(a longer `q`, a filter) or retry later.",
+        _RETRY,
     ),
     StorageUnavailableError: ProblemSpec(
         503, "The database is not answering; retry later.", _RETRY

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from tests.sql_fixtures import truncate
 from todo_service.adapters.memory import InMemoryStore, InMemoryUnitOfWork
-from todo_service.adapters.sql import SqlUnitOfWork
+from todo_service.adapters.sql import SqlEngineOptions, SqlUnitOfWork
 from todo_service.application.ports import UnitOfWork
 
 ADAPTERS = ["memory", "sqlite", "postgres"]
@@ -55,7 +55,9 @@ def _sql_backend(name: str, engine: sa.Engine, request: pytest.FixtureRequest) -
         def reset() -> None:
             truncate(direct)
 
-    return Backend(name, lambda: SqlUnitOfWork(engine), reset)
+    # Listings bounded as the service bounds them (PostgreSQL only; SQLite ignores it).
+    timeout = SqlEngineOptions().listing_timeout_ms
+    return Backend(name, lambda: SqlUnitOfWork(engine, listing_timeout_ms=timeout), reset)
 
 
 def _backend(request: pytest.FixtureRequest) -> Iterator[Backend]:

@@ -13,7 +13,7 @@ from todo_service.adapters.sql import (
     migrate_to_head,
     schema_is_current,
 )
-from todo_service.adapters.sql.tables import metadata
+from todo_service.adapters.sql.tables import exists_on, metadata
 
 
 @pytest.fixture
@@ -35,7 +35,8 @@ def _differences(url: str) -> list[object]:
     engine = build_engine(url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            options = {"compare_type": True, "include_object": exists_on(engine.dialect.name)}
+            context = MigrationContext.configure(connection, opts=options)
             return list(compare_metadata(context, metadata))
     finally:
         engine.dispose()

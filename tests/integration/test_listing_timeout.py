@@ -1,0 +1,73 @@
+"""A listing past DATABASE_LISTING_TIMEOUT_MS is stopped, and its connection serves the next.
+
+The listing is held up for certain, not made slow: another connection holds an
+exclusive lock on the todos table, and PostgreSQL counts the wait for it against the
+statement's timeout.
+"""
+
+from collections.abc import Callable, Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from tests.conftest import POSTGRES_USER
+from tests.contract.helpers import stored
+from tests.factories import ALICE, make_todo
+from tests.sql_fixtures import todos_locked, truncate
+from tests.support.pgbouncer import PgBouncer
+from todo_service.adapters.sql import SqlEngineOptions, SqlUnitOfWork, build_engine
+from todo_service.application import StatementTimeoutError, TodoFilters, TodoQuery
+
+pytestmark = pytest.mark.postgres
+
+TIMEOUT_MS = 100
+ONE_CONNECTION = SqlEngineOptions(pool_size=1, max_overflow=0)
+
+
+@pytest.fixture(params=["direct", "pgbouncer"])
+def engine(
+    request: pytest.FixtureRequest, postgres_url: str, postgres_database: str
+) -> Iterator[sa.Engine]:
+    if request.param == "direct":
+        sut = build_engine(postgres_url, ONE_CONNECTION)
+    else:
+        bouncer: PgBouncer = request.getfixturevalue("pgbouncer")
+        url = bouncer.sqlalchemy_url(POSTGRES_USER, postgres_database)
+        sut = build_engine(
+            url, SqlEngineOptions(pool_size=1, max_overflow=0, prepare_threshold=None)
+        )
+    yield sut
+    sut.dispose()
+
+
+def _unit_of_work(engine: sa.Engine) -> SqlUnitOfWork:
+    return SqlUnitOfWork(engine, listing_timeout_ms=TIMEOUT_MS)
+
+
+def test_a_listing_past_the_timeout_is_stopped_and_its_connection_serves_the_next(
+    engine: sa.Engine, postgres_engine: sa.Engine
+) -> None:
+    truncate(postgres_engine)
+    (todo,) = stored(lambda: _unit_of_work(engine), make_todo())
+    connections: list[object] = []
+    event.listen(engine, "connect", lambda dbapi, _record: connections.append(dbapi))
+
+    listings: list[Callable[[SqlUnitOfWork], object]] = [
+        lambda uow: uow.todos.find_with_total(ALICE, TodoQuery()),
+        lambda uow: uow.todos.count(ALICE, TodoFilters(title_contains="milk")),
+    ]
+    for listing in listings:
+        with (
+            todos_locked(postgres_engine),
+            _unit_of_work(engine) as uow,
+            pytest.raises(StatementTimeoutError, match="narrow it"),
+        ):
+            listing(uow)
+
+    with _unit_of_work(engine) as uow:
+        assert uow.todos.find_with_total(ALICE, TodoQuery()) == ([todo], 1)
+    with engine.connect() as connection:
+        # SET LOCAL ended with its transaction: nothing else on the connection is bounded.
+        assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "0"
+    assert connections == [], "the pool replaced its connection"
