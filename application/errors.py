@@ -18,7 +18,7 @@ TokenRefusal = Literal[
 
 # Why the database could not be used: `pool_timeout` when no pooled connection came
 # free in time (the database may be fine, the service short of connections).
-# `statement_timeout` when a listing ran past its time and was stopped (the database is fine).
+# `statement_timeout` when a search ran past its time and was stopped (the database is fine).
 StorageTrouble = Literal["unreachable", "pool_timeout", "statement_timeout"]
 
 
@@ -58,7 +58,7 @@ class StorageUnavailableError(ApplicationError):
 
 
 class StatementTimeoutError(StorageUnavailableError):
-    """A listing ran past the time the database allows it and was stopped.
+    """A search ran past the time the database allows it and was stopped.
 
     The database and the connection are fine; the same listing would most likely be
     stopped again, a narrower one (a longer `q`, a filter) would not.
@@ -67,7 +67,7 @@ class StatementTimeoutError(StorageUnavailableError):
     def __init__(self) -> None:
         ApplicationError.__init__(
             self,
-            "The listing took longer than the database allows and was stopped; "
+            "The search took longer than the database allows and was stopped; "
             "narrow it (a longer `q`, a filter) or retry later",
         )
         self.reason: StorageTrouble = "statement_timeout"

@@ -49,7 +49,7 @@ def sql_engine_options(settings: ServiceSettings) -> SqlEngineOptions:
         prepare_threshold=settings.database_prepare_threshold,
         sqlite_busy_timeout_ms=settings.sqlite_busy_timeout_ms,
         ping_idle_seconds=settings.database_ping_idle_seconds,
-        listing_timeout_ms=settings.database_listing_timeout_ms,
+        search_timeout_ms=settings.database_search_timeout_ms,
     )
 
 

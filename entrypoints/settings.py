@@ -85,11 +85,11 @@ class ServiceSettings(BaseModel):
         allow_inf_nan=False,
         description="Ping a pooled connection idle longer than this before use; 0: always.",
     )
-    database_listing_timeout_ms: int = Field(
+    database_search_timeout_ms: int = Field(
         default=2000,
         ge=100,
         le=60_000,
-        description="PostgreSQL stops a listing (`GET /api/todos`) that runs longer than "
+        description="PostgreSQL stops a search (`GET /api/todos?q=`) that runs longer than "
         "this, and the request answers 503: no search holds a connection for long.",
     )
     sqlite_busy_timeout_ms: int = Field(

@@ -108,7 +108,7 @@ class SqlStorage(Storage):
             raise ConfigurationError(str(error)) from None
         try:
             self._engine: sa.Engine = build_engine(self._url, options, cooperative=cooperative)
-            self._listing_timeout_ms = options.listing_timeout_ms
+            self._search_timeout_ms = options.search_timeout_ms
         except (ValueError, sa.exc.ArgumentError):
             # SQLAlchemy's messages may quote the URL, password included.
             raise ConfigurationError("DATABASE_URL could not be parsed as a database URL") from None
@@ -124,7 +124,7 @@ class SqlStorage(Storage):
         return masked_url(self._url)
 
     def unit_of_work(self) -> UnitOfWork:
-        return SqlUnitOfWork(self._engine, listing_timeout_ms=self._listing_timeout_ms)
+        return SqlUnitOfWork(self._engine, search_timeout_ms=self._search_timeout_ms)
 
     def problem(self) -> DatabaseProblem | None:
         return probe(self._engine, self._url)

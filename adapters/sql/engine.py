@@ -33,7 +33,7 @@ class SqlEngineOptions:
     sqlite_busy_timeout_ms: int = 5000
     ping_idle_seconds: float = 2
     # How long a listing may run on PostgreSQL before it is stopped (None: unbounded).
-    listing_timeout_ms: int | None = 2000
+    search_timeout_ms: int | None = 2000
 
 
 def build_engine(

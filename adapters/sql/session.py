@@ -18,7 +18,7 @@ class SqlSession:
     SQLAlchemy's per-call construction (a third of a create's CPU).
 
     The method says whether a statement needs the transaction: `read` does not
-    (`read_listing` brings its own); `write`, `write_returning`, `write_count` and
+    (`read_search` brings its own); `write`, `write_returning`, `write_count` and
     `read_for_update` do, and the first of them begins it. With `lazy_transaction`,
     reads before it run in autocommit: a read-only unit of work then costs no BEGIN and
     no ROLLBACK round trip. Under READ COMMITTED every statement takes its own snapshot
@@ -30,12 +30,12 @@ class SqlSession:
         connection: sa.Connection,
         *,
         lazy_transaction: bool = False,
-        listing_timeout_ms: int | None = None,
+        search_timeout_ms: int | None = None,
     ) -> None:
         self._connection = connection
         self._lazy = lazy_transaction
         self._outside_transaction = lazy_transaction
-        self._listing_timeout_ms = listing_timeout_ms
+        self._search_timeout_ms = search_timeout_ms
 
     @property
     def dialect_name(self) -> str:
@@ -46,10 +46,10 @@ class SqlSession:
         with storage_errors():
             return self._connection.execute(statement, parameters).mappings().all()
 
-    def read_listing(
+    def read_search(
         self, statement: Executable, parameters: Params = None
     ) -> Sequence[sa.RowMapping]:
-        """Rows of a listing, stopped (StatementTimeoutError) past `listing_timeout_ms`.
+        """Rows of a search, stopped (StatementTimeoutError) past `search_timeout_ms`.
 
         PostgreSQL bounds it with `SET LOCAL statement_timeout`, which lives as long as a
         transaction, so outside one the listing runs in a transaction of its own, ended
@@ -58,7 +58,7 @@ class SqlSession:
         too, where a session's SET would reach other clients. Inside a transaction, or
         without a timeout (SQLite), it is `read`.
         """
-        timeout = self._listing_timeout_ms
+        timeout = self._search_timeout_ms
         if timeout is None or not self._outside_transaction:
             return self.read(statement, parameters)
         self._begin()

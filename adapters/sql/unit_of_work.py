@@ -24,9 +24,9 @@ class SqlUnitOfWork(UnitOfWork):
     users: SqlUserRepository
     idempotency: SqlIdempotencyRepository
 
-    def __init__(self, engine: sa.Engine, *, listing_timeout_ms: int | None = None) -> None:
+    def __init__(self, engine: sa.Engine, *, search_timeout_ms: int | None = None) -> None:
         self._engine = engine
-        self._listing_timeout_ms = listing_timeout_ms
+        self._search_timeout_ms = search_timeout_ms
         self._connection: sa.Connection | None = None
 
     def __enter__(self) -> Self:
@@ -39,7 +39,7 @@ class SqlUnitOfWork(UnitOfWork):
         self._session = session = SqlSession(
             self._connection,
             lazy_transaction=postgres,
-            listing_timeout_ms=self._listing_timeout_ms if postgres else None,
+            search_timeout_ms=self._search_timeout_ms if postgres else None,
         )
         self.todos = SqlTodoRepository(session)
         self.users = SqlUserRepository(session)

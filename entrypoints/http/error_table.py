@@ -60,7 +60,7 @@ PROBLEMS: Mapping[type[Exception], ProblemSpec] = {
     ),
     StatementTimeoutError: ProblemSpec(
         503,
-        "The listing ran longer than `DATABASE_LISTING_TIMEOUT_MS` and was stopped; narrow it "
+        "The search ran longer than `DATABASE_SEARCH_TIMEOUT_MS` and was stopped; narrow it "
         "(a longer `q`, a filter) or retry later.",
         _RETRY,
     ),

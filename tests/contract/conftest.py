@@ -56,8 +56,8 @@ def _sql_backend(name: str, engine: sa.Engine, request: pytest.FixtureRequest) -
             truncate(direct)
 
     # Listings bounded as the service bounds them (PostgreSQL only; SQLite ignores it).
-    timeout = SqlEngineOptions().listing_timeout_ms
-    return Backend(name, lambda: SqlUnitOfWork(engine, listing_timeout_ms=timeout), reset)
+    timeout = SqlEngineOptions().search_timeout_ms
+    return Backend(name, lambda: SqlUnitOfWork(engine, search_timeout_ms=timeout), reset)
 
 
 def _backend(request: pytest.FixtureRequest) -> Iterator[Backend]:

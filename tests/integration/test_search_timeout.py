@@ -1,4 +1,4 @@
-"""A listing past DATABASE_LISTING_TIMEOUT_MS is stopped, and its connection serves the next.
+"""A search past DATABASE_SEARCH_TIMEOUT_MS is stopped, and its connection serves the next.
 
 The listing is held up for certain, not made slow: another connection holds an
 exclusive lock on the todos table, and PostgreSQL counts the wait for it against the
@@ -23,6 +23,7 @@ pytestmark = pytest.mark.postgres
 
 TIMEOUT_MS = 100
 ONE_CONNECTION = SqlEngineOptions(pool_size=1, max_overflow=0)
+SEARCH = TodoFilters(title_contains="milk")
 
 
 @pytest.fixture(params=["direct", "pgbouncer"])
@@ -42,10 +43,10 @@ def engine(
 
 
 def _unit_of_work(engine: sa.Engine) -> SqlUnitOfWork:
-    return SqlUnitOfWork(engine, listing_timeout_ms=TIMEOUT_MS)
+    return SqlUnitOfWork(engine, search_timeout_ms=TIMEOUT_MS)
 
 
-def test_a_listing_past_the_timeout_is_stopped_and_its_connection_serves_the_next(
+def test_a_search_past_the_timeout_is_stopped_and_its_connection_serves_the_next(
     engine: sa.Engine, postgres_engine: sa.Engine
 ) -> None:
     truncate(postgres_engine)
@@ -54,8 +55,9 @@ def test_a_listing_past_the_timeout_is_stopped_and_its_connection_serves_the_nex
     event.listen(engine, "connect", lambda dbapi, _record: connections.append(dbapi))
 
     listings: list[Callable[[SqlUnitOfWork], object]] = [
-        lambda uow: uow.todos.find_with_total(ALICE, TodoQuery()),
-        lambda uow: uow.todos.count(ALICE, TodoFilters(title_contains="milk")),
+        lambda uow: uow.todos.find_with_total(ALICE, TodoQuery(filters=SEARCH)),
+        lambda uow: uow.todos.find(ALICE, TodoQuery(filters=SEARCH)),
+        lambda uow: uow.todos.count(ALICE, SEARCH),
     ]
     for listing in listings:
         with (
@@ -71,3 +73,22 @@ def test_a_listing_past_the_timeout_is_stopped_and_its_connection_serves_the_nex
         # SET LOCAL ended with its transaction: nothing else on the connection is bounded.
         assert connection.exec_driver_sql("SHOW statement_timeout").scalar() == "0"
     assert connections == [], "the pool replaced its connection"
+
+
+def test_a_listing_that_does_not_search_is_not_bounded(
+    engine: sa.Engine, postgres_engine: sa.Engine
+) -> None:
+    """Only a search pays for the timeout's transaction: other listings are one read."""
+    truncate(postgres_engine)
+    stored(lambda: _unit_of_work(engine), make_todo())
+    statements: list[str] = []
+    event.listen(
+        engine, "before_cursor_execute", lambda *args: statements.append(args[2].split()[0])
+    )
+
+    with _unit_of_work(engine) as uow:
+        uow.todos.find_with_total(ALICE, TodoQuery())
+    with _unit_of_work(engine) as uow:
+        uow.todos.find_with_total(ALICE, TodoQuery(filters=SEARCH))
+
+    assert statements == ["SELECT", "BEGIN", "SET", "SELECT"]

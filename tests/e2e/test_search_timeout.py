@@ -1,4 +1,4 @@
-"""A listing past DATABASE_LISTING_TIMEOUT_MS answers 503 at once, and the next is served."""
+"""A search past DATABASE_SEARCH_TIMEOUT_MS answers 503 at once, and the next is served."""
 
 from collections.abc import Iterator
 
@@ -11,7 +11,7 @@ from tests.sql_fixtures import todos_locked, truncate
 from todo_service.adapters.sql import SqlEngineOptions
 from todo_service.entrypoints.storage import SqlStorage
 
-ONE_BOUNDED_CONNECTION = SqlEngineOptions(listing_timeout_ms=100, pool_size=1, max_overflow=0)
+ONE_BOUNDED_CONNECTION = SqlEngineOptions(search_timeout_ms=100, pool_size=1, max_overflow=0)
 
 
 @pytest.fixture(
@@ -28,7 +28,7 @@ def storage(request: pytest.FixtureRequest) -> Iterator[SqlStorage]:
     sut.dispose()
 
 
-def test_a_listing_held_up_past_the_timeout_is_503_and_the_next_one_is_served(
+def test_a_search_held_up_past_the_timeout_is_503_and_the_next_one_is_served(
     client: TestClient, alice: Headers, postgres_engine: sa.Engine
 ) -> None:
     client.post("/api/todos", json={"title": "Buy milk"}, headers=alice)
