@@ -198,6 +198,26 @@ class Settings(ServiceSettings, BaseSettings):
         description="Worker processes `serve` runs (one per core in production).",
     )
     access_log: bool = Field(default=True, description="Log every request (off in production).")
+    keep_alive_timeout_seconds: int = Field(
+        default=5,
+        ge=1,
+        le=300,
+        description="Close a kept-alive connection that sends no new request for this long.",
+    )
+    request_head_timeout_seconds: int = Field(
+        default=10,
+        ge=1,
+        le=300,
+        description="Close a connection whose request line and headers are not all in this "
+        "long after it opened (or after a request's first byte).",
+    )
+    max_connections: int = Field(
+        default=800,
+        ge=1,
+        le=100_000,
+        description="Open connections per worker; one more is answered 503 and closed. "
+        "Lowered at start-up to what the descriptor limit (ulimit -n) leaves room for.",
+    )
     cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
         description="Comma-separated origins (scheme://host[:port]) whose pages may call the "

@@ -1,9 +1,17 @@
 import gc
 import logging
+import resource
+from functools import partial
 from typing import Any
 
+from todo_service.entrypoints.http.connections import ConnectionLimits, GuardedHttpProtocol
 from todo_service.entrypoints.logging_setup import logging_config
-from todo_service.entrypoints.settings import Settings
+from todo_service.entrypoints.settings import ConfigurationError, Settings
+
+# Descriptors a worker keeps for what is not a client's connection: the listening
+# socket, the event loop's, logs, the metrics endpoint, up to 32 connections being refused
+# (each held up to a second), on top of the database pool's.
+DESCRIPTOR_RESERVE = 64
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
@@ -16,21 +24,59 @@ def server_options(settings: Settings) -> dict[str, Any]:
       accepted connection, which asyncio skips on the socket uvicorn shares between
       workers: without it, each response on a kept-alive connection waited ~40 ms
       for a delayed ACK.
+    - httptools, through `GuardedHttpProtocol`: request heads that must complete in
+      time, and at most `connection_limits()` connections per worker. uvicorn pickles
+      its options to each worker, so the protocol comes with its limits as a partial.
     - Logging is ours, in this process and (log_config) in every worker: uvicorn's
       access log would write raw paths and queries, and its log_level would reopen
       the ASGI message trace.
     """
+    limits = connection_limits(settings, descriptor_limit())
     return {
         "host": settings.host,
         "port": settings.port,
         "loop": "uvloop",
-        "http": "httptools",
+        "http": partial(GuardedHttpProtocol, limits=limits),
+        "timeout_keep_alive": settings.keep_alive_timeout_seconds,
         "log_config": logging_config(settings.log_level, access_log=settings.access_log),
         "access_log": False,
     }
 
 
 log = logging.getLogger("todo.serve")
+
+
+def descriptor_limit() -> int | None:
+    """The process's soft limit on open descriptors (`ulimit -n`); None if unlimited."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return None if soft == resource.RLIM_INFINITY else soft
+
+
+def connection_limits(settings: Settings, descriptors: int | None) -> ConnectionLimits:
+    """MAX_CONNECTIONS, lowered to what the descriptor limit leaves room for.
+
+    Past that limit a worker cannot accept at all, and the event loop drops new
+    connections unanswered (libuv accepts and closes them at once); below it, the
+    connection that does not fit is answered 503.
+    """
+    cap = settings.max_connections
+    if descriptors is not None:
+        reserve = DESCRIPTOR_RESERVE + settings.database_pool_size + settings.database_max_overflow
+        room = descriptors - reserve
+        if room < 1:
+            raise ConfigurationError(
+                f"the descriptor limit (ulimit -n) is {descriptors}: raise it above {reserve} "
+                "to leave room for client connections"
+            )
+        if room < cap:
+            log.warning(
+                f"MAX_CONNECTIONS lowered from {cap} to {room}: the descriptor limit "
+                f"(ulimit -n) is {descriptors}"
+            )
+            cap = room
+    return ConnectionLimits(
+        max_connections=cap, request_head_timeout_seconds=settings.request_head_timeout_seconds
+    )
 
 
 def announce(settings: Settings) -> None:
