@@ -1,12 +1,13 @@
 """`todo serve` as a real uvicorn process on a free loopback port, with its own environment."""
 
 import os
+import resource
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -67,15 +68,27 @@ class ServiceExitedError(RuntimeError):
 
 
 class ServiceProcess:
-    """One `todo serve` process; `cwd` is a scratch folder, so no `.env` is read."""
+    """One `todo serve` process; `cwd` is a scratch folder, so no `.env` is read.
 
-    def __init__(self, env: Mapping[str, str], cwd: Path) -> None:
+    With `descriptor_limit`, the process may hold no more open descriptors than that
+    (`ulimit -n`), soft and hard: it cannot raise it again.
+    """
+
+    def __init__(
+        self, env: Mapping[str, str], cwd: Path, descriptor_limit: int | None = None
+    ) -> None:
         self.port = free_port()
         self._env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port)}
         self.log_path = cwd / f"serve-{self.port}.log"
         with self.log_path.open("wb") as log:
             self._process = subprocess.Popen(  # noqa: S603 - our own console script
-                [_TODO, "serve"], env=self._env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT
+                [_TODO, "serve"],
+                env=self._env,
+                cwd=cwd,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                # Only setrlimit runs between fork and exec: no lock another thread may hold.
+                preexec_fn=None if descriptor_limit is None else _limit(descriptor_limit),  # noqa: PLW1509
             )
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.backend = "sqlite" if env["DATABASE_URL"].startswith("sqlite") else "postgres"
@@ -113,24 +126,35 @@ class ServiceProcess:
         return self.log_path.read_text(errors="replace")[-4000:]
 
 
+def _limit(descriptors: int) -> Callable[[], None]:
+    def in_the_child() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (descriptors, descriptors))
+
+    return in_the_child
+
+
 @contextmanager
-def running_service(env: Mapping[str, str], cwd: Path) -> Iterator[ServiceProcess]:
+def running_service(
+    env: Mapping[str, str], cwd: Path, descriptor_limit: int | None = None
+) -> Iterator[ServiceProcess]:
     """A live service (its /healthz answered 200), stopped on the way out."""
-    service = started_service(env, cwd)
+    service = started_service(env, cwd, descriptor_limit)
     try:
         yield service
     finally:
         service.stop()
 
 
-def started_service(env: Mapping[str, str], cwd: Path) -> ServiceProcess:
+def started_service(
+    env: Mapping[str, str], cwd: Path, descriptor_limit: int | None = None
+) -> ServiceProcess:
     """A live service; tried again on another port if another process took the free one."""
     for _ in range(START_ATTEMPTS - 1):
         try:
-            return _live(ServiceProcess(env, cwd))
+            return _live(ServiceProcess(env, cwd, descriptor_limit))
         except ServiceExitedError:
             continue
-    return _live(ServiceProcess(env, cwd))
+    return _live(ServiceProcess(env, cwd, descriptor_limit))
 
 
 def _live(service: ServiceProcess) -> ServiceProcess:
