@@ -1,4 +1,5 @@
 import logging
+from collections.abc import Iterable
 
 import pytest
 
@@ -13,21 +14,23 @@ class Clock:
         return self.now
 
 
-def summarized(clock: Clock) -> SummarizedLog:
+def lines_written(caplog: pytest.LogCaptureFixture, moments: Iterable[float]) -> list[str]:
+    """The lines a SummarizedLog (a line per 10 s) writes for occurrences at `moments`."""
+    clock = Clock()
     logger = logging.getLogger("test.summarized")
-    return SummarizedLog(logger, logging.WARNING, "%d happened", interval_seconds=10, clock=clock)
+    sut = SummarizedLog(logger, logging.WARNING, "%d happened", interval_seconds=10, clock=clock)
+    with caplog.at_level(logging.WARNING, logger="test.summarized"):
+        for moment in moments:
+            clock.now = moment
+            sut.occurred()
+    return [record.getMessage() for record in caplog.records]
 
 
-def test_a_flood_costs_one_line_per_interval_and_no_occurrence_goes_uncounted(
+def test_a_flood_costs_one_line_per_interval_each_counting_what_it_stands_for(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    clock = Clock()
-    sut = summarized(clock)
-    with caplog.at_level(logging.WARNING, logger="test.summarized"):
-        for tick in range(3000):
-            clock.now = tick / 100  # 100 a second for 30 s
-            sut.occurred()
-    assert [record.getMessage() for record in caplog.records] == [
+    hundred_a_second_for_30_s = [tick / 100 for tick in range(3000)]
+    assert lines_written(caplog, hundred_a_second_for_30_s) == [
         "1 happened",
         "1000 happened",
         "1000 happened",
@@ -37,10 +40,4 @@ def test_a_flood_costs_one_line_per_interval_and_no_occurrence_goes_uncounted(
 def test_an_occurrence_after_a_quiet_interval_is_written_at_once(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    clock = Clock()
-    sut = summarized(clock)
-    with caplog.at_level(logging.WARNING, logger="test.summarized"):
-        sut.occurred()
-        clock.now = 60
-        sut.occurred()
-    assert [record.getMessage() for record in caplog.records] == ["1 happened", "1 happened"]
+    assert lines_written(caplog, [0, 60]) == ["1 happened", "1 happened"]
