@@ -1,3 +1,4 @@
+import asyncio
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -9,6 +10,7 @@ from starlette.types import ASGIApp
 from todo_service.application import StorageUnavailableError
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.database_watch import DatabaseWatch
+from todo_service.entrypoints.http.accept_errors import summarize_accept_errors
 from todo_service.entrypoints.http.bearer_gate import BearerGate
 from todo_service.entrypoints.http.body_limit import BodySizeLimitMiddleware
 from todo_service.entrypoints.http.cors import CorsPolicy, CorsPreflight
@@ -79,6 +81,7 @@ def create_app(
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if container.on_event_loop():
             tune_garbage_collector()
+            summarize_accept_errors(asyncio.get_running_loop())
             # A serving process says in its log when the database cannot be used, and why.
             container.database_watch().start()
         yield
