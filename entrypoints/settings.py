@@ -199,10 +199,7 @@ class Settings(ServiceSettings, BaseSettings):
     )
     access_log: bool = Field(default=True, description="Log every request (off in production).")
     keep_alive_timeout_seconds: int = Field(
-        default=5,
-        ge=1,
-        le=300,
-        description="Close a kept-alive connection that sends no new request for this long.",
+        default=5, ge=1, le=300, description="Close a kept-alive connection idle this long."
     )
     request_head_timeout_seconds: int = Field(
         default=10,
