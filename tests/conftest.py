@@ -14,6 +14,7 @@ from hypothesis import settings
 from psycopg import sql
 
 from tests.clients.toolchains import CLIENT_TOOLS_MISSING
+from tests.providers.providers import PROVIDER_TOOLS_MISSING
 from tests.support.figures import write_figures
 from tests.support.unavailable import CHROMIUM_MISSING, note_skips, unavailable
 from tests.support.xdist_groups import register as register_xdist_groups
@@ -80,3 +81,4 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     note_skips(terminalreporter, CHROMIUM_MISSING, "the browser tests were")
     note_skips(terminalreporter, SKIP_REASON, "the PostgreSQL tests were")
     note_skips(terminalreporter, CLIENT_TOOLS_MISSING, "the generated-client tests were")
+    note_skips(terminalreporter, PROVIDER_TOOLS_MISSING, "the identity-provider tests were")

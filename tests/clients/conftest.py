@@ -12,9 +12,10 @@ import httpx
 import pytest
 
 from tests.clients import toolchains
-from tests.clients.toolchains import CLIENT_TOOLS_MISSING, ToolsUnavailableError
+from tests.clients.toolchains import CLIENT_TOOLS_MISSING
 from tests.sql_fixtures import sqlite_url
 from tests.support.live_service import ServiceProcess, running_service, service_environment
+from tests.support.tool_cache import ToolsUnavailableError
 from tests.support.unavailable import unavailable
 
 

@@ -1,8 +1,11 @@
-"""In a parallel run, tests/system runs on one worker, one test after another.
+"""In a parallel run, tests/system and tests/providers each run on one worker, in turn.
 
-Those tests race writers, cut the database and SIGKILL servers under load, each with
-`todo serve` processes of its own: two of them at once on a two-core machine would
-measure each other. Everything else is handed out test by test, as `--dist load` does.
+tests/system races writers, cuts the database and SIGKILLs servers under load, each
+test with `todo serve` processes of its own: two of them at once on a two-core machine
+would measure each other. tests/providers starts identity providers (Node) once per
+module and `todo serve` processes that trust them: spread over workers, each would
+start every provider again. Everything else is handed out test by test, as
+`--dist load` does.
 
 The group is declared here, by folder, and not with `@pytest.mark.xdist_group`: pytest-xdist
 3.8 marks a group by rewriting the test's node id, which pytest 9.2 no longer reads
@@ -16,7 +19,7 @@ import pytest
 from xdist.remote import Producer  # type: ignore[import-untyped]
 from xdist.scheduler import LoadGroupScheduling  # type: ignore[import-untyped]
 
-ONE_WORKER_FOLDERS = ("tests/system/",)
+ONE_WORKER_FOLDERS = ("tests/system/", "tests/providers/")
 
 
 class OneWorkerFolders(LoadGroupScheduling):  # type: ignore[misc]
