@@ -112,10 +112,14 @@ def run(command: Sequence[str | Path], cwd: Path, timeout: int) -> str:
 
 
 def _last_line(error: BaseException) -> str:
-    """What an installer said last about its error, on one line, for the skip's reason."""
+    """An installer's first word about its error, on one line, for the skip's reason.
+
+    The first: npm and pip name the cause (ECONNREFUSED, no matching version) before
+    the stack trace and the pointer to their logs.
+    """
     said = getattr(error, "output", None) or str(error)
     lines = [line.strip() for line in str(said).splitlines() if line.strip()]
     errors = [line for line in lines if "error" in line.lower()] or lines or [repr(error)]
     command = getattr(error, "cmd", None)
     name = Path(str(command[0])).name if isinstance(command, list) else "a tool"
-    return f"{name}: {errors[-1]}"
+    return f"{name}: {errors[0]}"
