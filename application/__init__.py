@@ -21,16 +21,26 @@ from todo_service.application.listing import (
     TodoQuery,
 )
 from todo_service.application.ports import VerifiedClaims
+from todo_service.application.rate_limits import (
+    Access,
+    RateLimitExceededError,
+    RateLimits,
+)
+from todo_service.application.rate_policy import RatePolicy
 from todo_service.application.service import TodoService
 from todo_service.application.use_cases import ListTodosRequest
 
 __all__ = [
+    "Access",
     "ApplicationError",
     "AuthenticationUnavailableError",
     "ConcurrentUpdateError",
     "IdempotencyConflictError",
     "InvalidTokenError",
     "ListTodosRequest",
+    "RateLimitExceededError",
+    "RateLimits",
+    "RatePolicy",
     "Sort",
     "SortDirection",
     "SortField",

@@ -6,6 +6,7 @@ from typing import Protocol, Self
 
 from todo_service.application.idempotency import IdempotencyRecord
 from todo_service.application.listing import TodoFilters, TodoQuery
+from todo_service.application.rate_policy import RatePolicy
 from todo_service.domain import Todo, TodoId, Usage, User, UserId
 
 
@@ -142,5 +143,17 @@ class TokenVerifier(Protocol):
 
         Raises InvalidTokenError for any token that must not be trusted, and
         AuthenticationUnavailableError when the keys cannot be fetched.
+        """
+        ...
+
+
+class RateLimiter(Protocol):
+    """Counts requests per subject and policy, wherever the counts are kept."""
+
+    def admit(self, policy: RatePolicy, subject: str) -> float:
+        """0 when one more request of `subject` fits `policy` now, and counts it.
+
+        Otherwise the seconds until one would fit, counting nothing. Concurrent calls
+        for one subject are counted exactly, never both admitted past the burst.
         """
         ...

@@ -2,7 +2,11 @@ from datetime import timedelta
 from typing import Any
 
 from todo_service.adapters.jwt import JwtConfig
+from todo_service.adapters.memory import InProcessRateLimiter
+from todo_service.adapters.redis import RedisRateLimiter, redis_client
 from todo_service.adapters.sql import SqlEngineOptions
+from todo_service.application import RateLimits, RatePolicy
+from todo_service.application.ports import RateLimiter
 from todo_service.domain import Quota
 from todo_service.entrypoints.settings import (
     ConfigurationError,
@@ -59,3 +63,30 @@ def idempotency_ttl(settings: ServiceSettings) -> timedelta:
 
 def quota(settings: ServiceSettings) -> Quota:
     return Quota(settings.max_todos_per_user, settings.max_text_bytes_per_user)
+
+
+def rate_limits(settings: ServiceSettings) -> RateLimits:
+    """The per-user limits: counted in this process, or in Redis when RATE_LIMIT_REDIS_URL
+    is set (falling back to this process' counts while Redis is away), or not at all."""
+    if not settings.rate_limits_enabled:
+        return RateLimits.off()
+    limiter: RateLimiter = InProcessRateLimiter()
+    if settings.rate_limit_redis_url is not None:
+        try:
+            client = redis_client(
+                settings.rate_limit_redis_url.get_secret_value(),
+                settings.rate_limit_redis_timeout_seconds,
+            )
+        except ValueError:
+            # redis-py's message may quote the URL, password included.
+            raise ConfigurationError("RATE_LIMIT_REDIS_URL could not be parsed") from None
+        limiter = RedisRateLimiter(client, settings.rate_limit_redis_prefix, fallback=limiter)
+    return RateLimits(
+        limiter,
+        reads=RatePolicy(
+            "reads", settings.rate_limit_reads_per_minute, settings.rate_limit_read_burst
+        ),
+        writes=RatePolicy(
+            "writes", settings.rate_limit_writes_per_minute, settings.rate_limit_write_burst
+        ),
+    )

@@ -68,6 +68,8 @@ class Container(containers.DeclarativeContainer):
     # and `service` gathers them for in-process callers.
     unit_of_work = storage.provided.unit_of_work
     quota = providers.Singleton(configuration.quota, settings)
+    # Each user's allowance of reads and writes; the use cases say which they spend.
+    rate_limits = providers.Singleton(configuration.rate_limits, settings)
     create_todo = providers.Singleton(
         CreateTodo,
         unit_of_work,
@@ -75,13 +77,19 @@ class Container(containers.DeclarativeContainer):
         ids,
         providers.Callable(configuration.idempotency_ttl, settings),
         quota,
+        rate_limits=rate_limits,
     )
-    get_todo = providers.Singleton(GetTodo, unit_of_work)
-    update_todo = providers.Singleton(UpdateTodo, unit_of_work, clock, quota)
-    delete_todo = providers.Singleton(DeleteTodo, unit_of_work)
-    toggle_todo = providers.Singleton(ToggleTodo, unit_of_work, clock)
+    get_todo = providers.Singleton(GetTodo, unit_of_work, rate_limits=rate_limits)
+    update_todo = providers.Singleton(
+        UpdateTodo, unit_of_work, clock, quota, rate_limits=rate_limits
+    )
+    delete_todo = providers.Singleton(DeleteTodo, unit_of_work, rate_limits=rate_limits)
+    toggle_todo = providers.Singleton(ToggleTodo, unit_of_work, clock, rate_limits=rate_limits)
     list_todos = providers.Singleton(
-        ListTodos, unit_of_work, providers.Singleton(CursorCodec, cursor_secret)
+        ListTodos,
+        unit_of_work,
+        providers.Singleton(CursorCodec, cursor_secret),
+        rate_limits=rate_limits,
     )
     current_user = providers.Singleton(CurrentUser, unit_of_work, clock)
     set_user_active = providers.Singleton(SetUserActive, unit_of_work)

@@ -29,6 +29,7 @@ _ORIGIN = re.compile(
     rf"(?P<scheme>https?)://(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9a-f:.]+\])(?::(?P<port>[1-9][0-9]*))?"
 )
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
+_REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
 
 
 class ConfigurationError(Exception):
@@ -149,6 +150,48 @@ class ServiceSettings(BaseModel):
         "deactivation or a withdrawn signing key takes effect within it. 0: never remember.",
     )
 
+    rate_limits_enabled: bool = Field(
+        default=True,
+        description="Per-user rate limits on the todo operations; `false` turns them off "
+        "(e.g. behind a gateway that limits already).",
+    )
+    rate_limit_reads_per_minute: int = Field(
+        default=1200,
+        ge=1,
+        le=6_000_000,
+        description="Reads (get, list) each user may make a minute, sustained.",
+    )
+    rate_limit_read_burst: int = Field(
+        default=200, ge=1, le=1_000_000, description="Reads a user may make at once after a pause."
+    )
+    rate_limit_writes_per_minute: int = Field(
+        default=600,
+        ge=1,
+        le=6_000_000,
+        description="Writes (create, change, toggle, delete) each user may make a minute.",
+    )
+    rate_limit_write_burst: int = Field(
+        default=100, ge=1, le=1_000_000, description="Writes a user may make at once after a pause."
+    )
+    rate_limit_redis_url: SecretStr | None = Field(
+        default=None,
+        description="Redis (redis://, rediss://, unix://) where every worker and instance "
+        "shares the counts; unset: each worker counts on its own.",
+    )
+    rate_limit_redis_prefix: str = Field(
+        default="todo:rate",
+        min_length=1,
+        max_length=100,
+        pattern=r"^[A-Za-z0-9:._-]+$",
+        description="Prefix of the rate limits' keys in Redis.",
+    )
+    rate_limit_redis_timeout_seconds: float = Field(
+        default=0.1,
+        ge=0.001,
+        le=5,
+        description="Give up on Redis after this long and count in the worker alone.",
+    )
+
     @field_validator("jwt_algorithms", mode="before")
     @classmethod
     def _split_algorithms(cls, value: object) -> object:
@@ -156,7 +199,14 @@ class ServiceSettings(BaseModel):
             return tuple(part.strip() for part in value.split(",") if part.strip())
         return value
 
-    @field_validator("jwt_secret", "jwt_jwks_url", "jwt_issuer", "jwt_audience", "cursor_secret")
+    @field_validator(
+        "jwt_secret",
+        "jwt_jwks_url",
+        "jwt_issuer",
+        "jwt_audience",
+        "cursor_secret",
+        "rate_limit_redis_url",
+    )
     @classmethod
     def _empty_means_unset(cls, value: str | SecretStr | None) -> str | SecretStr | None:
         raw = value.get_secret_value() if isinstance(value, SecretStr) else value
@@ -167,6 +217,16 @@ class ServiceSettings(BaseModel):
     def _none_disables_prepares(cls, value: object) -> object:
         if isinstance(value, str) and value.strip().lower() in {"", "none"}:
             return None
+        return value
+
+    @field_validator("rate_limit_redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            scheme = value.get_secret_value().partition("://")[0]
+            if scheme not in _REDIS_SCHEMES:
+                # The scheme only: the rest of the URL may hold a password.
+                raise ValueError(f"must start with redis://, rediss:// or unix://, not {scheme!r}")
         return value
 
     @property

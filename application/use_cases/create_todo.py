@@ -8,6 +8,7 @@ from todo_service.application.idempotency import (
     parse_idempotency_key,
 )
 from todo_service.application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
+from todo_service.application.rate_limits import NO_RATE_LIMITS, Access, RateLimits
 from todo_service.application.use_cases.common import admit_new_todo
 from todo_service.domain import NewTodo, Quota, Todo, User, UserId
 from todo_service.domain.quota import DEFAULT_QUOTA
@@ -30,6 +31,8 @@ class CreateTodo:
       UTF-8 bytes): a create past either is refused (QuotaExceededError) and changes
       nothing, even when creates race. A retry of a create that went through is not a
       new todo: it is answered as before, whatever the quota.
+    - Counts as a write against the actor's rate limit; past it nothing is done
+      (RateLimitExceededError).
     """
 
     def __init__(
@@ -39,14 +42,17 @@ class CreateTodo:
         ids: IdGenerator,
         idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL,
         quota: Quota = DEFAULT_QUOTA,
+        rate_limits: RateLimits = NO_RATE_LIMITS,
     ) -> None:
         self._unit_of_work = unit_of_work
+        self._rate_limits = rate_limits
         self._clock = clock
         self._ids = ids
         self._idempotency_ttl = idempotency_ttl
         self._quota = quota
 
     def __call__(self, actor: UserId, new: NewTodo, idempotency_key: str | None = None) -> Todo:
+        self._rate_limits.admit(actor, Access.WRITE)
         now = self._clock.now()
         todo = Todo.create(self._ids.new_todo_id(), actor, new, now)
         key = None if idempotency_key is None else parse_idempotency_key(idempotency_key)

@@ -1,4 +1,5 @@
 from todo_service.application.ports import UnitOfWorkFactory
+from todo_service.application.rate_limits import NO_RATE_LIMITS, Access, RateLimits
 from todo_service.application.use_cases.common import load_owned, retry_stale_writes
 from todo_service.domain import TodoId, UserId
 
@@ -6,13 +7,21 @@ from todo_service.domain import TodoId, UserId
 class DeleteTodo:
     """Delete one of the acting user's todos.
 
-    With an expected version, a todo at any other version is refused (VersionConflictError).
+    - With an expected version, a todo at any other version is refused
+      (VersionConflictError).
+    - Counts as a write against the actor's rate limit; past it nothing is done
+      (RateLimitExceededError).
     """
 
-    def __init__(self, unit_of_work: UnitOfWorkFactory) -> None:
+    def __init__(
+        self, unit_of_work: UnitOfWorkFactory, rate_limits: RateLimits = NO_RATE_LIMITS
+    ) -> None:
         self._unit_of_work = unit_of_work
+        self._rate_limits = rate_limits
 
     def __call__(self, actor: UserId, todo_id: TodoId, expected_version: int | None = None) -> None:
+        self._rate_limits.admit(actor, Access.WRITE)
+
         def attempt() -> None:
             with self._unit_of_work() as uow:
                 todo = load_owned(uow.todos, actor, todo_id, for_update=True)

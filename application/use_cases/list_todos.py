@@ -10,6 +10,7 @@ from todo_service.application.listing import (
     TodoQuery,
 )
 from todo_service.application.ports import UnitOfWorkFactory
+from todo_service.application.rate_limits import NO_RATE_LIMITS, Access, RateLimits
 from todo_service.domain import UserId
 
 
@@ -36,13 +37,22 @@ class ListTodos:
       the same cost at any depth), not both. A cursor is valid only for the user,
       filters and sort it was issued for.
     - `total` counts every matching todo; `next_cursor` is None on the last page.
+    - Counts as a read against the actor's rate limit; past it nothing is read
+      (RateLimitExceededError).
     """
 
-    def __init__(self, unit_of_work: UnitOfWorkFactory, cursors: CursorCodec) -> None:
+    def __init__(
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        cursors: CursorCodec,
+        rate_limits: RateLimits = NO_RATE_LIMITS,
+    ) -> None:
         self._unit_of_work = unit_of_work
+        self._rate_limits = rate_limits
         self._cursors = cursors
 
     def __call__(self, actor: UserId, request: ListTodosRequest) -> TodoPage:
+        self._rate_limits.admit(actor, Access.READ)
         filters = request.filters
         sort = Sort.parse(request.sort)
         after = (

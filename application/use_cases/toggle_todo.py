@@ -1,4 +1,5 @@
 from todo_service.application.ports import Clock, UnitOfWorkFactory
+from todo_service.application.rate_limits import NO_RATE_LIMITS, Access, RateLimits
 from todo_service.application.use_cases.common import load_owned, retry_stale_writes
 from todo_service.domain import Todo, TodoId, UserId
 
@@ -6,14 +7,24 @@ from todo_service.domain import Todo, TodoId, UserId
 class ToggleTodo:
     """Flip whether one of the acting user's todos is completed.
 
-    Atomic: N concurrent toggles give exactly N flips and N new versions.
+    - Atomic: N concurrent toggles give exactly N flips and N new versions.
+    - Counts as a write against the actor's rate limit; past it nothing is done
+      (RateLimitExceededError).
     """
 
-    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        clock: Clock,
+        rate_limits: RateLimits = NO_RATE_LIMITS,
+    ) -> None:
         self._unit_of_work = unit_of_work
+        self._rate_limits = rate_limits
         self._clock = clock
 
     def __call__(self, actor: UserId, todo_id: TodoId) -> Todo:
+        self._rate_limits.admit(actor, Access.WRITE)
+
         def attempt() -> Todo:
             with self._unit_of_work() as uow:
                 todo = load_owned(uow.todos, actor, todo_id, for_update=True)

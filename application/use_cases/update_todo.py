@@ -1,4 +1,5 @@
 from todo_service.application.ports import Clock, UnitOfWorkFactory
+from todo_service.application.rate_limits import NO_RATE_LIMITS, Access, RateLimits
 from todo_service.application.use_cases.common import (
     admit_change,
     load_owned,
@@ -19,12 +20,19 @@ class UpdateTodo:
     - A change that grows the text (title and description, in UTF-8 bytes) past the
       user's quota of text is refused (QuotaExceededError) and changes nothing; one that
       keeps or shrinks it always goes through, even for a user already past the quota.
+    - Counts as a write against the actor's rate limit; past it nothing is done
+      (RateLimitExceededError).
     """
 
     def __init__(
-        self, unit_of_work: UnitOfWorkFactory, clock: Clock, quota: Quota = DEFAULT_QUOTA
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        clock: Clock,
+        quota: Quota = DEFAULT_QUOTA,
+        rate_limits: RateLimits = NO_RATE_LIMITS,
     ) -> None:
         self._unit_of_work = unit_of_work
+        self._rate_limits = rate_limits
         self._clock = clock
         self._quota = quota
 
@@ -35,6 +43,8 @@ class UpdateTodo:
         changes: TodoChanges,
         expected_version: int | None = None,
     ) -> Todo:
+        self._rate_limits.admit(actor, Access.WRITE)
+
         def attempt() -> Todo:
             with self._unit_of_work() as uow:
                 todo = load_owned(uow.todos, actor, todo_id, for_update=True)

@@ -18,7 +18,14 @@ REQUEST_HEADERS = (
     "Idempotency-Key",
     "X-Request-ID",
 )
-EXPOSED_HEADERS = ("ETag", "Location", "Retry-After", "X-Request-ID")
+EXPOSED_HEADERS = (
+    "ETag",
+    "Location",
+    "RateLimit",
+    "RateLimit-Policy",
+    "Retry-After",
+    "X-Request-ID",
+)
 
 HeaderPairs = Sequence[tuple[bytes, bytes]]
 

@@ -1,11 +1,13 @@
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from todo_service.application import (
     AuthenticationUnavailableError,
     ConcurrentUpdateError,
     IdempotencyConflictError,
     InvalidTokenError,
+    RateLimitExceededError,
     StatementTimeoutError,
     StorageUnavailableError,
 )
@@ -19,6 +21,10 @@ from todo_service.domain import (
 )
 from todo_service.entrypoints.http.auth import MissingCredentialsError
 from todo_service.entrypoints.http.body_limit import MAX_BODY_BYTES, BodyTooLargeError
+from todo_service.entrypoints.http.rate_limit_headers import (
+    RATE_LIMIT_HEADERS_DOC,
+    rate_limit_headers,
+)
 
 RETRY_AFTER_SECONDS = "5"
 
@@ -28,6 +34,14 @@ class ProblemSpec:
     status: int
     when: str
     headers: Mapping[str, str] = field(default_factory=dict)
+    # Headers whose values come from the error itself, and what each means (for OpenAPI).
+    headers_of: Callable[[Any], Mapping[str, str]] | None = None
+    header_meanings: Mapping[str, str] = field(default_factory=dict)
+
+    def headers_for(self, error: Exception) -> Mapping[str, str]:
+        if self.headers_of is None:
+            return self.headers
+        return {**self.headers, **self.headers_of(error)}
 
 
 _RETRY = {"Retry-After": RETRY_AFTER_SECONDS}
@@ -54,6 +68,13 @@ PROBLEMS: Mapping[type[Exception], ProblemSpec] = {
     ),
     VersionConflictError: ProblemSpec(412, "`If-Match` names a version the todo is no longer at."),
     BodyTooLargeError: ProblemSpec(413, f"The body is larger than {MAX_BODY_BYTES} bytes."),
+    RateLimitExceededError: ProblemSpec(
+        429,
+        "The caller made more reads, or more writes, than their rate limit allows; "
+        "retry after `Retry-After` seconds. Nothing was done.",
+        headers_of=rate_limit_headers,
+        header_meanings=RATE_LIMIT_HEADERS_DOC,
+    ),
     InvalidValueError: ProblemSpec(422, "A value breaks its rules; `errors` says which."),
     AuthenticationUnavailableError: ProblemSpec(
         503, "The identity provider's keys cannot be fetched; retry later.", _RETRY

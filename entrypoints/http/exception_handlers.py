@@ -26,7 +26,7 @@ async def handle_mapped(request: Request, error: Exception) -> JSONResponse:
         loc = [_field_location(request), error.field]
         errors = [{"loc": loc, "msg": str(error), "type": "value_error"}]
     # Every mapped exception's message is fixed or built from safe values only.
-    return problem_response(spec.status, str(error), spec.headers, errors)
+    return problem_response(spec.status, str(error), spec.headers_for(error), errors)
 
 
 async def handle_validation(request: Request, error: RequestValidationError) -> JSONResponse:

@@ -8,6 +8,8 @@ from todo_service.entrypoints.http.schemas import Problem
 # What any operation behind a bearer token may answer: no or a bad token, a
 # deactivated user, the identity provider's keys or the database away.
 AUTH_ERRORS = (401, 403, 503)
+# What every todo operation may answer: those, and its user's rate limit spent.
+TODO_ERRORS = (*AUTH_ERRORS, 429)
 
 
 def _example(status: int, detail: str) -> dict[str, Any]:
@@ -29,6 +31,8 @@ def _headers_doc(specs: list[ProblemSpec]) -> dict[str, Any]:
             choices = values.setdefault(name, [])
             if f"`{value}`" not in choices:
                 choices.append(f"`{value}`")
+        for name, meaning in spec.header_meanings.items():
+            values.setdefault(name, []).append(meaning)
     return {
         name: {"description": " or ".join(choices), "schema": {"type": "string"}}
         for name, choices in values.items()

@@ -19,7 +19,7 @@ from todo_service.entrypoints.http.examples import (
     TODO_PATCH_EXAMPLES,
     answers,
 )
-from todo_service.entrypoints.http.openapi_errors import AUTH_ERRORS, documented
+from todo_service.entrypoints.http.openapi_errors import TODO_ERRORS, documented
 from todo_service.entrypoints.http.parameters import (
     IF_NONE_MATCH_DOCUMENTED,
     IdempotencyKey,
@@ -47,7 +47,7 @@ from todo_service.entrypoints.http.schemas import (
 
 router = APIRouter(prefix="/api/todos", tags=["todos"])
 
-_WRITE = (*AUTH_ERRORS, 413, 422)
+_WRITE = (*TODO_ERRORS, 413, 422)
 
 
 @router.get(
@@ -59,7 +59,7 @@ _WRITE = (*AUTH_ERRORS, 413, 422)
     responses={
         **answers(200, PAGE_EXAMPLE, PAGE_ETAG),
         **not_modified_documented(PAGE_ETAG),
-        **documented(*AUTH_ERRORS, 422),
+        **documented(*TODO_ERRORS, 422),
     },
     openapi_extra=IF_NONE_MATCH_DOCUMENTED,
 )
@@ -104,7 +104,7 @@ async def create_todo(
     responses={
         **answers(200, TODO_EXAMPLE, TODO_ETAG),
         **not_modified_documented(TODO_ETAG),
-        **documented(*AUTH_ERRORS, 404, 422),
+        **documented(*TODO_ERRORS, 404, 422),
     },
     openapi_extra=IF_NONE_MATCH_DOCUMENTED,
 )
@@ -146,7 +146,7 @@ async def update_todo(
     summary="Delete a todo",
     description=cleandoc(DeleteTodo.__doc__ or ""),
     response_description="Deleted; no body.",
-    responses=documented(*AUTH_ERRORS, 404, 409, 412, 422),
+    responses=documented(*TODO_ERRORS, 404, 409, 412, 422),
 )
 async def delete_todo(
     todo_id: TodoIdPath,
@@ -165,7 +165,7 @@ async def delete_todo(
     response_description="The todo after the flip, with its new `ETag`.",
     responses={
         **answers(200, TODO_EXAMPLE, TODO_ETAG),
-        **documented(*AUTH_ERRORS, 404, 409, 422),
+        **documented(*TODO_ERRORS, 404, 409, 422),
     },
 )
 async def toggle_todo(
