@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import psycopg
 import pytest
+import redis
 from hypothesis import settings
 from psycopg import sql
 
@@ -30,6 +31,8 @@ POSTGRES_HOST = os.environ.get("TODO_TEST_POSTGRES_HOST", "127.0.0.1")
 POSTGRES_PORT = int(os.environ.get("TODO_TEST_POSTGRES_PORT", "5432"))
 POSTGRES_USER = os.environ.get("TODO_TEST_POSTGRES_USER", "postgres")
 SKIP_REASON = f"PostgreSQL is not answering at {POSTGRES_HOST}:{POSTGRES_PORT}"
+REDIS_URL = os.environ.get("TODO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_SKIP_REASON = f"Redis is not answering at {REDIS_URL}"
 
 
 def postgres_conninfo(dbname: str) -> str:
@@ -72,6 +75,33 @@ def postgres_database(postgres_admin: str) -> Iterator[str]:
     drop_database(postgres_admin, name)
 
 
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """The shared Redis server's URL, or a skip (a failure in CI: TODO_REQUIRE_REDIS=1)."""
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3, socket_timeout=3)
+    try:
+        client.ping()
+    except redis.RedisError:
+        unavailable(REDIS_SKIP_REASON, required_by="TODO_REQUIRE_REDIS")
+    finally:
+        client.close()
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A key prefix of this test run's own; its keys are deleted afterwards, nothing else."""
+    prefix = f"todo_test:{os.getpid()}:{secrets.token_hex(4)}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    try:
+        keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+        if keys:
+            client.delete(*keys)
+    finally:
+        client.close()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     register_xdist_groups(config)
 
@@ -80,5 +110,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     write_figures(terminalreporter)
     note_skips(terminalreporter, CHROMIUM_MISSING, "the browser tests were")
     note_skips(terminalreporter, SKIP_REASON, "the PostgreSQL tests were")
+    note_skips(terminalreporter, REDIS_SKIP_REASON, "the Redis tests were")
     note_skips(terminalreporter, CLIENT_TOOLS_MISSING, "the generated-client tests were")
     note_skips(terminalreporter, PROVIDER_TOOLS_MISSING, "the identity-provider tests were")

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from todo_service.application import TodoService
+from todo_service.application import RateLimits, TodoService
 from todo_service.application.ports import Clock, IdGenerator, UnitOfWorkFactory
 from todo_service.domain import NewTodo, Todo, TodoId, UserId
 
@@ -50,6 +50,7 @@ def todo_service(
     unit_of_work: UnitOfWorkFactory,
     clock: Clock | None = None,
     ids: IdGenerator | None = None,
+    rate_limits: RateLimits | None = None,
     **settings_given: Any,
 ) -> TodoService:
     """The facade the composition root builds, over the given ports (the in-memory or a SQL
@@ -69,5 +70,7 @@ def todo_service(
         container.clock.override(providers.Object(clock))
     if ids is not None:
         container.ids.override(providers.Object(ids))
+    if rate_limits is not None:
+        container.rate_limits.override(providers.Object(rate_limits))
     service: TodoService = container.service()
     return service

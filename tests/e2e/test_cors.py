@@ -31,7 +31,7 @@ REQUEST_HEADERS = {
     "idempotency-key",
     "x-request-id",
 }
-EXPOSED = {"etag", "location", "retry-after", "x-request-id"}
+EXPOSED = {"etag", "location", "ratelimit", "ratelimit-policy", "retry-after", "x-request-id"}
 
 
 @pytest.fixture
