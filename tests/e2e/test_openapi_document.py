@@ -39,6 +39,8 @@ def expected_errors(path: str, operation: Operation) -> set[str]:
         return set(operation["responses"]) & {"503"}
     parameters = operation.get("parameters", [])
     errors = {"401", "403", "503"}
+    if path.startswith("/api/todos"):
+        errors.add("429")
     if parameters or "requestBody" in operation:
         errors.add("422")
     if any(parameter["in"] == "path" for parameter in parameters):

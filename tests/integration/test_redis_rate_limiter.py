@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.support.private_redis import PrivateRedis, private_redis
 from todo_service.adapters.memory import InProcessRateLimiter
 from todo_service.adapters.redis import RedisRateLimiter, redis_client
 from todo_service.adapters.redis.rate_limiter import PAUSE_AFTER_FAILURE_SECONDS
 from todo_service.application import RatePolicy
-from tests.support.private_redis import PrivateRedis, private_redis
 
 THREE_AT_ONCE = RatePolicy("writes", per_minute=1, burst=3)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.rate_limits import UNTHROTTLED
 from todo_service.adapters.jwt import mint_token
 
 JWT_SECRET = "system-test-signing-secret-of-32-bytes+"
@@ -35,10 +36,15 @@ def auth_for(subject: str) -> dict[str, str]:
 
 
 def service_environment(database_url: str, **extra: str) -> dict[str, str]:
-    """Only what the service needs: nothing from the caller's DATABASE_URL, JWT_* or .env."""
+    """Only what the service needs: nothing from the caller's DATABASE_URL, JWT_* or .env.
+
+    The load tests send one user's requests by the thousand: the rate limits are set out
+    of their reach (tests/system/test_rate_limits_across_workers.py sets its own).
+    """
     env = {name: os.environ[name] for name in _INHERITED if name in os.environ}
     return {
         **env,
+        **UNTHROTTLED,
         "DATABASE_URL": database_url,
         "JWT_SECRET": JWT_SECRET,
         "CURSOR_SECRET": CURSOR_SECRET,

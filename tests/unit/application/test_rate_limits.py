@@ -55,14 +55,14 @@ def test_changes_toggles_and_deletes_spend_the_writes_and_gets_and_lists_the_rea
         lambda: sut.update_todo(ALICE, todo.id, TodoChanges(title="two")),
         lambda: sut.delete_todo(ALICE, todo.id),
     ):
-        with pytest.raises(RateLimitExceededError, match="^Too many writes"):
+        with pytest.raises(RateLimitExceededError, match=r"^Too many writes"):
             write()
 
     sut.get_todo(ALICE, todo.id)
     sut.list_todos(ALICE, ListTodosRequest())
     sut.get_todo(ALICE, todo.id)
     sut.list_todos(ALICE, ListTodosRequest())
-    with pytest.raises(RateLimitExceededError, match="^Too many reads"):
+    with pytest.raises(RateLimitExceededError, match=r"^Too many reads"):
         sut.get_todo(ALICE, todo.id)
 
 
