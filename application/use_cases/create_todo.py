@@ -42,6 +42,7 @@ class CreateTodo:
         ids: IdGenerator,
         idempotency_ttl: timedelta = DEFAULT_IDEMPOTENCY_TTL,
         quota: Quota = DEFAULT_QUOTA,
+        *,
         rate_limits: RateLimits = NO_RATE_LIMITS,
     ) -> None:
         self._unit_of_work = unit_of_work

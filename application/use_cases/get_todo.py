@@ -12,7 +12,7 @@ class GetTodo:
     """
 
     def __init__(
-        self, unit_of_work: UnitOfWorkFactory, rate_limits: RateLimits = NO_RATE_LIMITS
+        self, unit_of_work: UnitOfWorkFactory, *, rate_limits: RateLimits = NO_RATE_LIMITS
     ) -> None:
         self._unit_of_work = unit_of_work
         self._rate_limits = rate_limits

@@ -45,6 +45,7 @@ class ListTodos:
         self,
         unit_of_work: UnitOfWorkFactory,
         cursors: CursorCodec,
+        *,
         rate_limits: RateLimits = NO_RATE_LIMITS,
     ) -> None:
         self._unit_of_work = unit_of_work

@@ -16,6 +16,7 @@ class ToggleTodo:
         self,
         unit_of_work: UnitOfWorkFactory,
         clock: Clock,
+        *,
         rate_limits: RateLimits = NO_RATE_LIMITS,
     ) -> None:
         self._unit_of_work = unit_of_work

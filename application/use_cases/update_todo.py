@@ -29,6 +29,7 @@ class UpdateTodo:
         unit_of_work: UnitOfWorkFactory,
         clock: Clock,
         quota: Quota = DEFAULT_QUOTA,
+        *,
         rate_limits: RateLimits = NO_RATE_LIMITS,
     ) -> None:
         self._unit_of_work = unit_of_work
