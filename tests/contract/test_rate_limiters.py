@@ -65,10 +65,12 @@ def test_a_refused_request_is_not_counted(sut: RateLimiter, subject: str) -> Non
 
 
 def test_the_allowance_refills_at_the_rate(sut: RateLimiter, subject: str) -> None:
-    policy = RatePolicy("writes", per_minute=600_000, burst=1)
+    policy = RatePolicy("writes", per_minute=60, burst=1)
     assert sut.admit(policy, subject) == 0
-    wait = sut.admit(policy, subject)
-    assert 0 < wait <= policy.interval
+    # Refused when it comes within a second of the one before: at once, unless the
+    # machine stalled that long in between; then the next one is.
+    wait = next(wait for wait in (sut.admit(policy, subject) for _ in range(5)) if wait > 0)
+    assert wait <= policy.interval
     time.sleep(wait)
     assert sut.admit(policy, subject) == 0
 
