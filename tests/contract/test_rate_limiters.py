@@ -51,8 +51,9 @@ def test_a_full_allowance_admits_the_burst_at_once_and_then_refuses(
 def test_after_the_burst_the_wait_is_one_interval(sut: RateLimiter, subject: str) -> None:
     policy = RatePolicy("reads", per_minute=1, burst=1)
     assert sut.admit(policy, subject) == 0
-    # One a minute: the next request fits a minute after this one, less what has passed.
-    assert 59 < sut.admit(policy, subject) <= 60
+    # One a minute: the next request fits a minute after this one, less what has passed
+    # (seconds at most, on a loaded machine).
+    assert 50 < sut.admit(policy, subject) <= 60
 
 
 def test_a_refused_request_is_not_counted(sut: RateLimiter, subject: str) -> None:
