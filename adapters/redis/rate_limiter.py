@@ -39,7 +39,7 @@ MICROSECONDS = 1_000_000
 def redis_client(url: str, timeout_seconds: float) -> "redis.Redis":
     """A client that gives up after `timeout_seconds` and never retries by itself.
 
-    redis-py retries thrice with backoff by default: a request would wait that long
+    redis-py 8 retries ten times with backoff by default: a request would wait that long
     on a Redis that is away, where the fallback answers at once.
     """
     return redis.Redis.from_url(
