@@ -189,6 +189,7 @@ class ServiceSettings(BaseModel):
         default=0.1,
         ge=0.001,
         le=5,
+        allow_inf_nan=False,
         description="Give up on Redis after this long and count in the worker alone.",
     )
 

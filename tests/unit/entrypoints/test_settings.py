@@ -2,7 +2,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from todo_service.application import ListTodosRequest
 from todo_service.domain import NewTodo, UserId
@@ -12,7 +12,12 @@ from todo_service.entrypoints.bootstrap import (
     require_serving_configuration,
 )
 from todo_service.entrypoints.configuration import cursor_secret
-from todo_service.entrypoints.settings import ConfigurationError, Settings, derived_cursor_secret
+from todo_service.entrypoints.settings import (
+    ConfigurationError,
+    Settings,
+    derived_cursor_secret,
+    one_line,
+)
 
 SECRET = "a-shared-secret-of-at-least-32-bytes"
 
@@ -142,3 +147,23 @@ def test_idempotency_keys_live_a_day_unless_configured(monkeypatch: pytest.Monke
     assert Settings(_env_file=None).idempotency_ttl_seconds == 86400
     monkeypatch.setenv("IDEMPOTENCY_TTL_SECONDS", "600")
     assert Settings(_env_file=None).idempotency_ttl_seconds == 600
+
+
+def test_a_redis_url_of_another_scheme_stops_start_up_without_its_password() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(rate_limit_redis_url="http://user:hunter2@cache:6379/0")
+    line = one_line(caught.value)
+    assert line.startswith("RATE_LIMIT_REDIS_URL: ")
+    assert "redis://" in line
+    assert "hunter2" not in line
+
+
+def test_a_redis_url_that_cannot_be_parsed_stops_start_up_without_its_password() -> None:
+    settings = Settings(
+        database_url="memory://",
+        jwt_secret=SECRET,
+        rate_limit_redis_url="redis://user:hunter2@cache:notaport/0",
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        require_serving_configuration(build_container(settings))
+    assert str(caught.value) == "RATE_LIMIT_REDIS_URL could not be parsed"
