@@ -30,6 +30,16 @@ class FixedClock(Clock):
         return self.current
 
 
+class SteppedSeconds:
+    """A monotonic clock in seconds, as the rate limiters read one; moved by the test."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class SequentialIds(IdGenerator):
     def __init__(self) -> None:
         self._counter = itertools.count(1)

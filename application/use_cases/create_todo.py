@@ -17,6 +17,8 @@ from todo_service.domain.quota import DEFAULT_QUOTA
 class CreateTodo:
     """Create a todo owned by the acting user.
 
+    - Counts as a write against the actor's rate limit; past it nothing is done
+      (RateLimitExceededError).
     - The title is stripped and must be 1-200 characters without control characters.
     - The description is at most 5000 characters without NUL; priority defaults to medium.
     - The due date must carry a timezone offset and is stored in UTC.
@@ -31,8 +33,6 @@ class CreateTodo:
       UTF-8 bytes): a create past either is refused (QuotaExceededError) and changes
       nothing, even when creates race. A retry of a create that went through is not a
       new todo: it is answered as before, whatever the quota.
-    - Counts as a write against the actor's rate limit; past it nothing is done
-      (RateLimitExceededError).
     """
 
     def __init__(

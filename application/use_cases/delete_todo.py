@@ -7,10 +7,10 @@ from todo_service.domain import TodoId, UserId
 class DeleteTodo:
     """Delete one of the acting user's todos.
 
-    - With an expected version, a todo at any other version is refused
-      (VersionConflictError).
     - Counts as a write against the actor's rate limit; past it nothing is done
       (RateLimitExceededError).
+    - With an expected version, a todo at any other version is refused
+      (VersionConflictError).
     """
 
     def __init__(

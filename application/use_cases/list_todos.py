@@ -28,6 +28,8 @@ class ListTodosRequest:
 class ListTodos:
     """List the acting user's todos: filtered, sorted, one page at a time.
 
+    - Counts as a read against the actor's rate limit; past it nothing is read
+      (RateLimitExceededError).
     - Filters: completed, priority, q (`title_contains` in-process: a case-insensitive
       substring of the title, `%` and `_` literal), due_before and due_after
       (exclusive; todos without a due date never match them).
@@ -37,8 +39,6 @@ class ListTodos:
       the same cost at any depth), not both. A cursor is valid only for the user,
       filters and sort it was issued for.
     - `total` counts every matching todo; `next_cursor` is None on the last page.
-    - Counts as a read against the actor's rate limit; past it nothing is read
-      (RateLimitExceededError).
     """
 
     def __init__(

@@ -7,9 +7,9 @@ from todo_service.domain import Todo, TodoId, UserId
 class ToggleTodo:
     """Flip whether one of the acting user's todos is completed.
 
-    - Atomic: N concurrent toggles give exactly N flips and N new versions.
     - Counts as a write against the actor's rate limit; past it nothing is done
       (RateLimitExceededError).
+    - Atomic: N concurrent toggles give exactly N flips and N new versions.
     """
 
     def __init__(

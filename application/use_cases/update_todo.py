@@ -12,6 +12,8 @@ from todo_service.domain.quota import DEFAULT_QUOTA
 class UpdateTodo:
     """Change some fields of one of the acting user's todos.
 
+    - Counts as a write against the actor's rate limit; past it nothing is done
+      (RateLimitExceededError).
     - Only the fields given change; None clears the description or the due date.
     - Each field keeps its creation rules; completing sets completed_at, reopening clears it.
     - A change that changes nothing leaves the todo, its version and updated_at as they are.
@@ -20,8 +22,6 @@ class UpdateTodo:
     - A change that grows the text (title and description, in UTF-8 bytes) past the
       user's quota of text is refused (QuotaExceededError) and changes nothing; one that
       keeps or shrinks it always goes through, even for a user already past the quota.
-    - Counts as a write against the actor's rate limit; past it nothing is done
-      (RateLimitExceededError).
     """
 
     def __init__(

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.factories import SteppedSeconds
 from tests.support.private_redis import PrivateRedis, private_redis
 from todo_service.adapters.memory import InProcessRateLimiter
 from todo_service.adapters.redis import RedisRateLimiter, redis_client
@@ -15,16 +16,6 @@ from todo_service.adapters.redis.rate_limiter import PAUSE_AFTER_FAILURE_SECONDS
 from todo_service.application import RatePolicy
 
 THREE_AT_ONCE = RatePolicy("writes", per_minute=1, burst=3)
-
-
-class SteppedClock:
-    """The limiter's own clock for its pause after a failure; moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def key_exists(server: PrivateRedis, key: str) -> bool:
@@ -39,6 +30,19 @@ def key_exists(server: PrivateRedis, key: str) -> bool:
 def server(tmp_path: Path) -> Iterator[PrivateRedis]:
     with private_redis(tmp_path) as running:
         yield running
+
+
+@pytest.fixture
+def clock() -> SteppedSeconds:
+    """The limiter's clock for its pause after a failure: it moves when the test says."""
+    return SteppedSeconds()
+
+
+@pytest.fixture
+def sut(server: PrivateRedis, clock: SteppedSeconds) -> Iterator[RedisRateLimiter]:
+    client = redis_client(server.url, timeout_seconds=1)
+    yield RedisRateLimiter(client, "todo", InProcessRateLimiter(), now=clock)
+    client.close()
 
 
 def test_a_count_lives_under_the_prefix_and_expires_once_the_allowance_is_full(
@@ -56,11 +60,8 @@ def test_a_count_lives_under_the_prefix_and_expires_once_the_allowance_is_full(
 
 
 def test_while_redis_is_away_each_worker_counts_alone_and_nothing_raises(
-    server: PrivateRedis, caplog: pytest.LogCaptureFixture
+    sut: RedisRateLimiter, server: PrivateRedis, caplog: pytest.LogCaptureFixture
 ) -> None:
-    clock = SteppedClock()
-    client = redis_client(server.url, timeout_seconds=1)
-    sut = RedisRateLimiter(client, "todo", InProcessRateLimiter(), now=clock)
     assert sut.admit(THREE_AT_ONCE, "alice") == 0
 
     server.stop()
@@ -75,15 +76,14 @@ def test_while_redis_is_away_each_worker_counts_alone_and_nothing_raises(
         "Redis is not answering (ConnectionError): each worker keeps the rate limits on its "
         "own until it does"
     ]
-    client.close()
 
 
 def test_redis_is_asked_again_after_the_pause_and_counts_again(
-    server: PrivateRedis, caplog: pytest.LogCaptureFixture
+    sut: RedisRateLimiter,
+    server: PrivateRedis,
+    clock: SteppedSeconds,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    clock = SteppedClock()
-    client = redis_client(server.url, timeout_seconds=1)
-    sut = RedisRateLimiter(client, "todo", InProcessRateLimiter(), now=clock)
     server.stop()
     sut.admit(THREE_AT_ONCE, "bob")
 
@@ -97,4 +97,3 @@ def test_redis_is_asked_again_after_the_pause_and_counts_again(
     assert sut.admit(THREE_AT_ONCE, "bob") > 0
     assert key_exists(server, "todo:writes:bob")
     assert "Redis answers again: the rate limits are shared again" in caplog.messages
-    client.close()

@@ -1,7 +1,5 @@
 """`todo serve` with two workers sharing Redis: one user's limit holds across both."""
 
-import os
-import subprocess
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -10,10 +8,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.conftest import create_database, drop_database, postgres_sqlalchemy_url
-from tests.support.live_service import free_port
 from tests.system.figures import report
-from tests.system.workers import TODO, Service
+from tests.system.workers import Service, two_workers
 from todo_service.adapters.jwt import mint_token
 
 pytestmark = pytest.mark.postgres
@@ -26,29 +22,16 @@ BOTH_WORKERS_WITHIN_SECONDS = 60
 
 @pytest.fixture
 def service(postgres_admin: str, redis_url: str, redis_prefix: str) -> Iterator[Service]:
-    name = create_database(postgres_admin, "todo_rate_limits")
-    env = {
-        **os.environ,
-        "DATABASE_URL": postgres_sqlalchemy_url(name),
-        "JWT_SECRET": JWT_SECRET,
-        "CURSOR_SECRET": "",
-        "WORKERS": "2",
-        "PORT": str(free_port()),
-        "LOG_LEVEL": "warning",
-        "ACCESS_LOG": "false",
-        "RATE_LIMIT_REDIS_URL": redis_url,
-        "RATE_LIMIT_REDIS_PREFIX": f"{redis_prefix}:workers",
-        "RATE_LIMIT_WRITES_PER_MINUTE": "1",
-        "RATE_LIMIT_WRITE_BURST": str(WRITE_BURST),
-    }
-    subprocess.run([TODO, "migrate"], env=env, check=True, capture_output=True)  # noqa: S603
-    sut = Service(int(env["PORT"]), env)
-    try:
-        sut.wait_until_live()
+    with two_workers(
+        postgres_admin,
+        "todo_rate_limits",
+        JWT_SECRET,
+        RATE_LIMIT_REDIS_URL=redis_url,
+        RATE_LIMIT_REDIS_PREFIX=f"{redis_prefix}:workers",
+        RATE_LIMIT_WRITES_PER_MINUTE="1",
+        RATE_LIMIT_WRITE_BURST=str(WRITE_BURST),
+    ) as sut:
         yield sut
-    finally:
-        sut.stop()
-        drop_database(postgres_admin, name)
 
 
 def test_one_users_writes_are_limited_once_across_two_workers(

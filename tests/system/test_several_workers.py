@@ -1,6 +1,5 @@
 """`todo serve` with two worker processes behaves as one service."""
 
-import os
 import subprocess
 import time
 from collections.abc import Iterator
@@ -9,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import POSTGRES_PORT, create_database, drop_database, postgres_sqlalchemy_url
-from tests.support.live_service import free_port
+from tests.conftest import POSTGRES_PORT
 from tests.support.rate_limits import UNTHROTTLED
-from tests.system.workers import TODO, Service
+from tests.system.workers import TODO, Service, two_workers
 from todo_service.adapters.jwt import mint_token
 
 pytestmark = pytest.mark.postgres
@@ -25,29 +23,15 @@ BOTH_WORKERS_WITHIN_SECONDS = 60
 
 @pytest.fixture(scope="module")
 def service(postgres_admin: str) -> Iterator[Service]:
-    name = create_database(postgres_admin, "todo_workers")
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": postgres_sqlalchemy_url(name),
-        "JWT_SECRET": JWT_SECRET,
-        "CURSOR_SECRET": "",
-        "WORKERS": "2",
-        "PORT": str(port),
-        "LOG_LEVEL": "warning",
-        "ACCESS_LOG": "false",
-        "USER_CACHE_SECONDS": str(USER_CACHE_SECONDS),
+    with two_workers(
+        postgres_admin,
+        "todo_workers",
+        JWT_SECRET,
+        USER_CACHE_SECONDS=str(USER_CACHE_SECONDS),
         # Reaching both workers takes hundreds of one user's requests.
         **UNTHROTTLED,
-    }
-    subprocess.run([TODO, "migrate"], env=env, check=True, capture_output=True)  # noqa: S603
-    sut = Service(port, env)
-    try:
-        sut.wait_until_live()
+    ) as sut:
         yield sut
-    finally:
-        sut.stop()
-        drop_database(postgres_admin, name)
 
 
 def _from_every_worker(service: Service, request: Any) -> list[Any]:

@@ -6,10 +6,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
+
+from tests.conftest import create_database, drop_database, postgres_sqlalchemy_url
+from tests.support.live_service import free_port
 
 TODO = str(Path(sys.executable).parent / "todo")
 START_TIMEOUT_SECONDS = 30
@@ -83,3 +88,32 @@ class Service:
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.2)
+
+
+@contextmanager
+def two_workers(
+    postgres_admin: str, database_prefix: str, jwt_secret: str, **settings: str
+) -> Iterator[Service]:
+    """A live `todo serve` with WORKERS=2 on a migrated PostgreSQL database of its own."""
+    name = create_database(postgres_admin, database_prefix)
+    env = {
+        **os.environ,
+        "DATABASE_URL": postgres_sqlalchemy_url(name),
+        "JWT_SECRET": jwt_secret,
+        "CURSOR_SECRET": "",
+        "WORKERS": "2",
+        "PORT": str(free_port()),
+        "LOG_LEVEL": "warning",
+        "ACCESS_LOG": "false",
+        **settings,
+    }
+    try:
+        subprocess.run([TODO, "migrate"], env=env, check=True, capture_output=True)  # noqa: S603
+        service = Service(int(env["PORT"]), env)
+        try:
+            service.wait_until_live()
+            yield service
+        finally:
+            service.stop()
+    finally:
+        drop_database(postgres_admin, name)

@@ -1,5 +1,6 @@
 import pytest
 
+from tests.factories import SteppedSeconds
 from todo_service.adapters.memory import rate_limiter
 from todo_service.adapters.memory.rate_limiter import InProcessRateLimiter
 from todo_service.application import RatePolicy
@@ -7,16 +8,8 @@ from todo_service.application import RatePolicy
 TEN_A_MINUTE = RatePolicy("writes", per_minute=10, burst=2)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_the_wait_is_exact_and_the_allowance_refills_one_interval_at_a_time() -> None:
-    clock = Clock()
+    clock = SteppedSeconds()
     sut = InProcessRateLimiter(now=clock)
     assert [sut.admit(TEN_A_MINUTE, "alice") for _ in range(2)] == [0, 0]
     assert sut.admit(TEN_A_MINUTE, "alice") == pytest.approx(6.0)
@@ -29,7 +22,7 @@ def test_the_wait_is_exact_and_the_allowance_refills_one_interval_at_a_time() ->
 
 
 def test_a_long_pause_refills_no_more_than_the_burst() -> None:
-    clock = Clock()
+    clock = SteppedSeconds()
     sut = InProcessRateLimiter(now=clock)
     sut.admit(TEN_A_MINUTE, "alice")
     clock.now = 3600.0
@@ -40,7 +33,7 @@ def test_when_full_it_forgets_the_users_whose_allowance_is_whole_again_first(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(rate_limiter, "MAX_SUBJECTS", 3)
-    clock = Clock()
+    clock = SteppedSeconds()
     sut = InProcessRateLimiter(now=clock)
     one_at_once = RatePolicy("writes", per_minute=1, burst=1)
     sut.admit(TEN_A_MINUTE, "rested")  # whole again 6 s later
