@@ -13,6 +13,8 @@ TokenRefusal = Literal[
     "missing_claim",
     "bad_claims",
     "unknown_key",
+    "wrong_token_type",
+    "missing_scope",
     "invalid",
 ]
 

@@ -1,7 +1,9 @@
+import logging
 from datetime import timedelta
 from typing import Any
 
-from todo_service.adapters.jwt import JwtConfig
+from todo_service.adapters.jwt import ClaimPath, ClaimRules, JwtConfig
+from todo_service.adapters.jwt.config import UNSAFE_OPT_OUT
 from todo_service.adapters.memory import InProcessRateLimiter
 from todo_service.adapters.redis import RedisRateLimiter, redis_client
 from todo_service.adapters.sql import SqlEngineOptions
@@ -14,6 +16,8 @@ from todo_service.entrypoints.settings import (
     derived_cursor_secret,
 )
 
+log = logging.getLogger("todo.auth")
+
 
 def jwt_config(settings: ServiceSettings) -> JwtConfig:
     """The verifier's configuration; its own checks become one clear start-up line."""
@@ -22,16 +26,39 @@ def jwt_config(settings: ServiceSettings) -> JwtConfig:
         optional["leeway_seconds"] = settings.jwt_leeway_seconds
     secret = settings.jwt_secret
     try:
-        return JwtConfig(
+        config = JwtConfig(
             secret=None if secret is None else secret.get_secret_value(),
             jwks_url=settings.jwt_jwks_url,
             algorithms=settings.jwt_algorithms,
             issuer=settings.jwt_issuer,
             audience=settings.jwt_audience,
+            jwks_cache_seconds=settings.jwt_jwks_cache_seconds,
+            jwks_timeout_seconds=settings.jwt_jwks_timeout_seconds,
+            jwks_refetch_cooldown_seconds=settings.jwt_jwks_refetch_cooldown_seconds,
+            claim_rules=_claim_rules(settings),
+            accept_any_issuer_and_audience=settings.jwt_insecure_accept_any_issuer_and_audience,
             **optional,
         )
     except ValueError as error:
         raise ConfigurationError(str(error)) from None
+    if config.jwks_url is not None and config.accept_any_issuer_and_audience:
+        log.warning(
+            "%s=true: tokens the identity provider issued for any application are accepted",
+            UNSAFE_OPT_OUT,
+        )
+    return config
+
+
+def _claim_rules(settings: ServiceSettings) -> ClaimRules:
+    return ClaimRules(
+        email_claim=ClaimPath.parse(settings.jwt_email_claim, "JWT_EMAIL_CLAIM"),
+        name_claim=ClaimPath.parse(settings.jwt_name_claim, "JWT_NAME_CLAIM"),
+        authorized_parties=settings.jwt_authorized_parties,
+        client_id=settings.jwt_client_id,
+        token_use=settings.jwt_token_use,
+        token_type=settings.jwt_token_type,
+        required_scopes=settings.jwt_required_scopes,
+    )
 
 
 def cursor_secret(settings: ServiceSettings) -> bytes:

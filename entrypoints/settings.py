@@ -149,6 +149,42 @@ class ServiceSettings(BaseModel):
         le=MAX_LEEWAY_SECONDS,
         description="Clock skew allowed on exp/nbf; unset: the verifier's.",
     )
+    jwt_email_claim: str = Field(
+        default="email",
+        description="Claim path of the user's email: names joined by dots, a name with dots "
+        "or slashes in brackets (`[https://example.com/email]`).",
+    )
+    jwt_name_claim: str = Field(
+        default="name", description="Claim path of the user's name (as jwt_email_claim)."
+    )
+    jwt_authorized_parties: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="Comma-separated allow-list for `azp`; unset: not checked."
+    )
+    jwt_client_id: str | None = Field(default=None, description="Required `client_id`, when set.")
+    jwt_token_use: str | None = Field(default=None, description="Required `token_use`, when set.")
+    jwt_token_type: str | None = Field(
+        default=None, description="Required header `typ` (e.g. `at+jwt`), when set."
+    )
+    jwt_required_scopes: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(), description="Scopes the `scope` claim must all hold (comma or space separated)."
+    )
+    jwt_jwks_cache_seconds: int = Field(
+        default=300, ge=1, le=86_400, description="How long fetched signing keys are trusted."
+    )
+    jwt_jwks_refetch_cooldown_seconds: float = Field(
+        default=30,
+        ge=0,
+        le=3_600,
+        description="Least time between two fetches of the key set, failed or not.",
+    )
+    jwt_jwks_timeout_seconds: float = Field(
+        default=5, gt=0, le=60, description="Give up fetching the key set after this long."
+    )
+    jwt_insecure_accept_any_issuer_and_audience: bool = Field(
+        default=False,
+        description="Let JWKS mode run without JWT_ISSUER and a recipient check: accepts "
+        "tokens the provider issued for any application.",
+    )
 
     cursor_secret: SecretStr | None = Field(
         default=None,
@@ -197,18 +233,24 @@ class ServiceSettings(BaseModel):
         description="Give up on Redis after this long and count in the worker alone.",
     )
 
-    @field_validator("jwt_algorithms", mode="before")
+    @field_validator("jwt_algorithms", "jwt_authorized_parties", mode="before")
     @classmethod
-    def _split_algorithms(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
+    def _split_at_commas(cls, value: object) -> object:
+        return split_list(value)
+
+    @field_validator("jwt_required_scopes", mode="before")
+    @classmethod
+    def _split_scopes(cls, value: object) -> object:
+        return split_list(value.replace(",", " ") if isinstance(value, str) else value, sep=None)
 
     @field_validator(
         "jwt_secret",
         "jwt_jwks_url",
         "jwt_issuer",
         "jwt_audience",
+        "jwt_client_id",
+        "jwt_token_use",
+        "jwt_token_type",
         "cursor_secret",
         "rate_limit_redis_url",
     )
@@ -309,9 +351,7 @@ class Settings(ServiceSettings, BaseSettings):
     @field_validator("cors_allow_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
-        if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(",") if part.strip())
-        return value
+        return split_list(value)
 
     @field_validator("cors_allow_origins")
     @classmethod
@@ -331,6 +371,13 @@ class Settings(ServiceSettings, BaseSettings):
         if value is not None and value == info.data.get("port"):
             raise ValueError("must differ from PORT: the metrics are served apart from the API")
         return value
+
+
+def split_list(value: object, sep: str | None = ",") -> object:
+    """A setting's text as a tuple of its non-blank parts; anything else unchanged."""
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(sep) if part.strip())
+    return value
 
 
 def _require_origin(value: str) -> None:

@@ -14,6 +14,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
 SECRET = "a-development-secret-of-32-bytes"
+# The issuer and audience a JWKS-mode service is configured with in these tests.
+PROVIDER_ISSUER = "https://auth.example.com"
+PROVIDER_AUDIENCE = "todo-api"
+PROVIDER = {"issuer": PROVIDER_ISSUER, "audience": PROVIDER_AUDIENCE}
 OMIT = object()
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
@@ -25,6 +29,11 @@ def make_claims(**overrides: Any) -> dict[str, Any]:
     claims: dict[str, Any] = {"sub": "alice", "iat": now, "exp": now + timedelta(hours=1)}
     claims.update(overrides)
     return {name: value for name, value in claims.items() if value is not OMIT}
+
+
+def provider_claims(**overrides: Any) -> dict[str, Any]:
+    """`make_claims` with the issuer and audience the tests' JWKS-mode services expect."""
+    return make_claims(**{"iss": PROVIDER_ISSUER, "aud": PROVIDER_AUDIENCE, **overrides})
 
 
 def in_seconds(seconds: float) -> datetime:

@@ -1,16 +1,18 @@
 from datetime import UTC, datetime
 from typing import Any
 
+from todo_service.adapters.jwt.claim_rules import ClaimRules
 from todo_service.application.ports import VerifiedClaims
 from todo_service.domain import InvalidValueError, UserId
 
 
-def claims_from(payload: dict[str, Any]) -> VerifiedClaims | None:
+def claims_from(payload: dict[str, Any], rules: ClaimRules) -> VerifiedClaims | None:
     """The claims we trust from a verified payload, or None when `sub` is unusable.
 
     `sub` must pass the same rule as a UserId (a string of 1-255 characters without
     control characters); PyJWT only checks that it is present and a string.
-    Email and name are optional and taken only when they are strings.
+    Email and name are optional, read at the rules' claim paths, and taken only
+    when they are strings.
     """
     subject = payload.get("sub")
     if not isinstance(subject, str):
@@ -21,8 +23,8 @@ def claims_from(payload: dict[str, Any]) -> VerifiedClaims | None:
         return None
     return VerifiedClaims(
         subject=subject,
-        email=_optional_text(payload.get("email")),
-        name=_optional_text(payload.get("name")),
+        email=_optional_text(rules.email_claim.find(payload)),
+        name=_optional_text(rules.name_claim.find(payload)),
         expires_at=_instant(payload.get("exp")),
     )
 

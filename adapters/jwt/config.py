@@ -1,6 +1,8 @@
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+
+from todo_service.adapters.jwt.claim_rules import ClaimRules
 
 HMAC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
 ASYMMETRIC_ALGORITHMS = frozenset(
@@ -12,6 +14,10 @@ DEFAULT_JWKS_ALGORITHMS = ("RS256", "ES256", "EdDSA")
 _HMAC_MINIMUM_SECRET_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 MAX_LEEWAY_SECONDS = 300
+MAX_JWKS_CACHE_SECONDS = 86_400
+MAX_JWKS_TIMEOUT_SECONDS = 60
+MAX_JWKS_COOLDOWN_SECONDS = 3_600
+UNSAFE_OPT_OUT = "JWT_INSECURE_ACCEPT_ANY_ISSUER_AND_AUDIENCE"
 
 
 def require_strong_secret(secret: str, algorithms: tuple[str, ...] = ("HS256",)) -> None:
@@ -28,7 +34,12 @@ class JwtConfig:
     Leeway defaults to 10 s: NTP-synced hosts drift by well under a second, so 10 s
     absorbs a badly synced clock while an expired token stays usable for only 10 s
     more. The JWKS refetch cooldown bounds how often tokens with unknown `kid`s can
-    make us call the identity provider (PyJWT's default is 30 s).
+    make us call the identity provider, whether the last fetch worked or not.
+
+    A provider's key set often signs tokens for many applications (a multi-app
+    tenant, Google, Azure "common"), so JWKS mode needs the issuer and something
+    naming this service as the recipient (`aud`, or `azp`/`client_id` for tokens
+    without `aud`), unless `accept_any_issuer_and_audience` says otherwise.
     """
 
     secret: str | None = None
@@ -40,6 +51,8 @@ class JwtConfig:
     jwks_cache_seconds: int = 300
     jwks_timeout_seconds: float = 5.0
     jwks_refetch_cooldown_seconds: float = 30.0
+    claim_rules: ClaimRules = field(default_factory=ClaimRules)
+    accept_any_issuer_and_audience: bool = False
 
     def __post_init__(self) -> None:
         if (self.secret is None) == (self.jwks_url is None):
@@ -57,6 +70,20 @@ class JwtConfig:
         for name, value in (("JWT_ISSUER", self.issuer), ("JWT_AUDIENCE", self.audience)):
             if value is not None and not value.strip():
                 raise ValueError(f"{name} must not be blank when set")
+        if self.jwks_url is not None and not self.accept_any_issuer_and_audience:
+            self._require_issuer_and_recipient()
+
+    def _require_issuer_and_recipient(self) -> None:
+        if self.issuer is None:
+            raise ValueError(
+                f"JWT_JWKS_URL needs JWT_ISSUER (or {UNSAFE_OPT_OUT}=true to accept any issuer)"
+            )
+        if self.audience is None and not self.claim_rules.names_the_recipient:
+            raise ValueError(
+                "JWT_JWKS_URL needs JWT_AUDIENCE, or JWT_AUTHORIZED_PARTIES or JWT_CLIENT_ID "
+                f"for tokens without `aud` (or {UNSAFE_OPT_OUT}=true to accept tokens "
+                "meant for any application)"
+            )
 
     def _check_algorithms(self) -> None:
         if any(name.lower() == "none" for name in self.algorithms):
@@ -72,13 +99,22 @@ class JwtConfig:
     def _check_numbers(self) -> None:
         if not 0 <= self.leeway_seconds <= MAX_LEEWAY_SECONDS:
             raise ValueError(f"JWT_LEEWAY_SECONDS must be between 0 and {MAX_LEEWAY_SECONDS}")
-        if self.jwks_cache_seconds <= 0:
-            raise ValueError("The JWKS cache lifetime must be positive")
-        if not (math.isfinite(self.jwks_timeout_seconds) and self.jwks_timeout_seconds > 0):
-            raise ValueError("The JWKS fetch timeout must be a positive number of seconds")
+        if not 1 <= self.jwks_cache_seconds <= MAX_JWKS_CACHE_SECONDS:
+            raise ValueError(
+                f"JWT_JWKS_CACHE_SECONDS must be between 1 and {MAX_JWKS_CACHE_SECONDS}"
+            )
+        timeout = self.jwks_timeout_seconds
+        if not (math.isfinite(timeout) and 0 < timeout <= MAX_JWKS_TIMEOUT_SECONDS):
+            raise ValueError(
+                "JWT_JWKS_TIMEOUT_SECONDS must be more than 0 and at most "
+                f"{MAX_JWKS_TIMEOUT_SECONDS}"
+            )
         cooldown = self.jwks_refetch_cooldown_seconds
-        if not (math.isfinite(cooldown) and cooldown >= 0):
-            raise ValueError("The JWKS refetch cooldown must be zero or more seconds")
+        if not (math.isfinite(cooldown) and 0 <= cooldown <= MAX_JWKS_COOLDOWN_SECONDS):
+            raise ValueError(
+                "JWT_JWKS_REFETCH_COOLDOWN_SECONDS must be between 0 and "
+                f"{MAX_JWKS_COOLDOWN_SECONDS}"
+            )
 
 
 def _check_jwks_url(url: str) -> None:

@@ -1,57 +1,129 @@
+import threading
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from functools import partial
 from typing import Any
 
-from jwt import PyJWK, PyJWKClient
-from jwt.exceptions import PyJWKClientConnectionError, PyJWKSetError, PyJWTError
+from jwt import PyJWK
 
 from todo_service.adapters.jwt.config import JwtConfig
+from todo_service.adapters.jwt.jwks_document import KeySetUnavailableError, fetch_signing_keys
 from todo_service.application.errors import AuthenticationUnavailableError, InvalidTokenError
 
-# PyJWT wraps connection errors, but not a body that breaks off or is not JSON.
-_FETCH_FAILURES = (PyJWKClientConnectionError, PyJWKSetError, ValueError, OSError, RecursionError)
 MAX_KID_LENGTH = 256
+# Refreshed in the background once this share of the cache lifetime has passed, so
+# that steady traffic never finds the keys expired (and never waits for them).
+REFRESH_AFTER_SHARE = 0.75
 
 
 class JwksKeys:
     """The identity provider's signing keys, fetched from its JWKS endpoint.
 
-    - The key set is cached for `jwks_cache_seconds`; a `kid` missing from it
-      triggers one refetch, at most once per `jwks_refetch_cooldown_seconds`
-      (PyJWT's cooldown; every successful fetch restarts it). A key rotated in
-      within the cooldown is found once the cooldown or the cache lifetime ends.
-    - Keys are never cached one by one: PyJWT's per-`kid` cache has no expiry and
-      would keep trusting a key the provider has withdrawn.
-    - An endpoint that cannot be reached, or answers with no usable keys, is
-      AuthenticationUnavailableError; a `kid` it does not publish is InvalidTokenError.
+    - One fetch at a time. A token whose key is cached and fresh never waits on a
+      fetch; a token that needs the fetch (unknown `kid`, keys expired or never
+      fetched) waits for the one in flight, at most `jwks_timeout_seconds`.
+    - After every fetch, failed or not, the next waits `jwks_refetch_cooldown_seconds`:
+      tokens with unknown `kid`s, or a provider answering 500, cannot make us call it
+      more often. Within the cooldown an unknown `kid` is refused without a fetch.
+    - The key set is trusted for `jwks_cache_seconds` after a successful fetch and
+      refreshed in the background from 3/4 of that, so it expires only when no
+      refresh has worked (then tokens wait for one fetch, or get 503).
+    - No lock is held while fetching; the lock guards only the few fields below.
+    - Unreachable endpoint, or no usable keys: AuthenticationUnavailableError (503);
+      a `kid` the fresh key set lacks: InvalidTokenError("unknown_key") (401).
     - A token without a printable `kid` of at most 256 characters is refused
       without a fetch.
-    - Fetching blocks (urllib) for at most `jwks_timeout_seconds` per network step:
-      call from a worker thread, never on an event loop.
     """
 
-    def __init__(self, config: JwtConfig) -> None:
+    def __init__(
+        self,
+        config: JwtConfig,
+        *,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         if config.jwks_url is None:
             raise ValueError("JwksKeys needs JWT_JWKS_URL")
-        self._client = PyJWKClient(
-            config.jwks_url,
-            cache_keys=False,
-            cache_jwk_set=True,
-            lifespan=config.jwks_cache_seconds,
-            timeout=config.jwks_timeout_seconds,
-            cooldown_duration=config.jwks_refetch_cooldown_seconds,
+        self._fetch = partial(
+            fetch_signing_keys, config.jwks_url, config.jwks_timeout_seconds, config.algorithms
         )
+        self._now = monotonic
+        self._lifetime = config.jwks_cache_seconds
+        self._cooldown = config.jwks_refetch_cooldown_seconds
+        self._wait_seconds = config.jwks_timeout_seconds
+        self._lock = threading.Lock()
+        self._keys: dict[str, PyJWK] = {}
+        self._fresh_until = -float("inf")
+        self._refresh_from = -float("inf")
+        self._next_fetch_from = -float("inf")
+        self._last_fetch_failed = False
+        self._in_flight: threading.Event | None = None
 
     def key_for(self, header: dict[str, Any]) -> PyJWK:
         kid = header.get("kid")
         if not isinstance(kid, str) or not 0 < len(kid) <= MAX_KID_LENGTH or not kid.isprintable():
             raise InvalidTokenError("malformed")
+        with self._lock:
+            key = self._fresh_key(kid, refresh=True)
+            if key is not None:
+                return key
+            pending = self._in_flight or self._start_fetch()
+        if pending is not None:
+            if not pending.wait(self._wait_seconds):
+                raise AuthenticationUnavailableError
+            with self._lock:
+                key = self._fresh_key(kid, refresh=False)
+                if key is not None:
+                    return key
+        raise self._miss()
+
+    @property
+    def state(self) -> str:
+        """`fresh`, `stale` (cached keys past their lifetime) or `missing` (never fetched)."""
+        with self._lock:
+            if self._now() < self._fresh_until:
+                return "fresh"
+            return "stale" if self._keys else "missing"
+
+    def _fresh_key(self, kid: str, *, refresh: bool) -> PyJWK | None:
+        now = self._now()
+        if now >= self._fresh_until:
+            return None
+        if refresh and now >= self._refresh_from and self._in_flight is None:
+            self._start_fetch()
+        return self._keys.get(kid)
+
+    def _start_fetch(self) -> threading.Event | None:
+        """A fetch in a thread of its own, unless one is running or the cooldown lasts."""
+        if self._in_flight is not None or self._now() < self._next_fetch_from:
+            return self._in_flight
+        done = threading.Event()
+        self._in_flight = done
+        threading.Thread(target=self._fetch_then_signal, args=(done,), daemon=True).start()
+        return done
+
+    def _fetch_then_signal(self, done: threading.Event) -> None:
+        keys: dict[str, PyJWK] | None = None
         try:
-            # Fetch problems surface here, separately from "no such kid" below.
-            self._client.get_signing_keys()
-        except (*_FETCH_FAILURES, PyJWTError):
-            raise AuthenticationUnavailableError from None
-        try:
-            return self._client.get_signing_key(kid)
-        except _FETCH_FAILURES:
-            raise AuthenticationUnavailableError from None
-        except PyJWTError:
-            raise InvalidTokenError("unknown_key") from None
+            with suppress(KeySetUnavailableError):
+                keys = self._fetch()
+        finally:
+            # Whatever happened, this fetch is over: one left in flight would wedge the keys.
+            self._record(keys)
+            done.set()
+
+    def _record(self, keys: dict[str, PyJWK] | None) -> None:
+        with self._lock:
+            now = self._now()
+            self._next_fetch_from = now + self._cooldown
+            self._last_fetch_failed = keys is None
+            if keys is not None:
+                self._keys = keys
+                self._fresh_until = now + self._lifetime
+                self._refresh_from = now + self._lifetime * REFRESH_AFTER_SHARE
+            self._in_flight = None
+
+    def _miss(self) -> Exception:
+        with self._lock:
+            usable = self._now() < self._fresh_until and not self._last_fetch_failed
+        return InvalidTokenError("unknown_key") if usable else AuthenticationUnavailableError()

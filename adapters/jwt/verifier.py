@@ -49,13 +49,14 @@ class PyJwtTokenVerifier(TokenVerifier):
     """Verifies bearer tokens with PyJWT, against a shared secret or a JWKS endpoint.
 
     - Algorithms come from configuration only, never from the token.
-    - `exp` and `sub` are required; `iss` and `aud` are checked when configured.
+    - `exp` and `sub` are required; `iss` and `aud` are checked when configured, then
+      the provider's claim rules (`azp`, `client_id`, `token_use`, `typ`, scopes).
     - Oversized or non-ASCII tokens are refused before any parsing or crypto.
     - Every refusal is InvalidTokenError with its fixed message: PyJWT's messages
       carry attacker-chosen text and never leave this class; only a fixed reason does.
     """
 
-    def __init__(self, config: JwtConfig) -> None:
+    def __init__(self, config: JwtConfig, keys: JwksKeys | None = None) -> None:
         self._config = config
         # A JWKS key set is fetched over the network (urllib) when missing or stale.
         self.may_block = config.jwks_url is not None
@@ -63,7 +64,8 @@ class PyJwtTokenVerifier(TokenVerifier):
         if config.secret is not None:
             self._keys = _SharedSecret(config.secret)
         else:
-            self._keys = JwksKeys(config)
+            self._keys = keys or JwksKeys(config)
+        self._rules = config.claim_rules
         self._options: Options = {
             "require": ["exp", "sub"],
             "verify_aud": config.audience is not None,
@@ -73,7 +75,8 @@ class PyJwtTokenVerifier(TokenVerifier):
     def verify(self, token: str) -> VerifiedClaims:
         if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
             raise InvalidTokenError("malformed")
-        key = self._keys.key_for(self._header(token))
+        header = self._header(token)
+        key = self._keys.key_for(header)
         try:
             payload = jwt.decode(
                 token,
@@ -86,7 +89,10 @@ class PyJwtTokenVerifier(TokenVerifier):
             )
         except jwt.PyJWTError as error:
             raise InvalidTokenError(_reason(error)) from None
-        claims = claims_from(payload)
+        refusal = self._rules.refusal(header, payload)
+        if refusal is not None:
+            raise InvalidTokenError(refusal)
+        claims = claims_from(payload, self._rules)
         if claims is None:
             raise InvalidTokenError("bad_claims")
         return claims

@@ -9,6 +9,7 @@ from dependency_injector import providers
 from fastapi.testclient import TestClient
 
 from tests.factories import FixedClock
+from tests.jwt_factories import PROVIDER_AUDIENCE, PROVIDER_ISSUER
 from tests.sql_fixtures import sqlite_url, truncate
 from todo_service.adapters.jwt import mint_token
 from todo_service.adapters.sql import SqlEngineOptions
@@ -37,6 +38,12 @@ def make_settings(**overrides: Any) -> Settings:
         "user_cache_seconds": 0,
     }
     return Settings(_env_file=None, **{**values, **overrides})
+
+
+def jwks_settings(url: str, **overrides: Any) -> Settings:
+    """A service on an identity provider's keys, expecting the tests' issuer and audience."""
+    provider = {"jwt_issuer": PROVIDER_ISSUER, "jwt_audience": PROVIDER_AUDIENCE}
+    return make_settings(jwt_secret=None, jwt_jwks_url=url, **{**provider, **overrides})
 
 
 def bearer(token: str) -> Headers:

@@ -9,7 +9,7 @@ import jwt
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.conftest import JWT_SECRET, Headers, bearer, make_settings
+from tests.e2e.conftest import JWT_SECRET, Headers, bearer, jwks_settings, make_settings
 from todo_service.adapters.jwt import mint_token
 from todo_service.domain import UserId
 from todo_service.entrypoints.container import Container
@@ -159,7 +159,7 @@ def test_a_deactivated_user_is_403_until_reactivated(
 
 
 def test_an_unreachable_key_set_is_503_with_retry_after() -> None:
-    settings = make_settings(jwt_secret=None, jwt_jwks_url="http://127.0.0.1:9/jwks.json")
+    settings = jwks_settings("http://127.0.0.1:9/jwks.json")
     container = Container(settings=settings)
     token = f"{_b64({'alg': 'RS256', 'kid': 'k1'})}.{_b64(_claims())}.c2ln"
     with TestClient(create_app(container)) as client:

@@ -9,9 +9,15 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.e2e.conftest import Headers, auth_for, bearer, make_settings
+from tests.e2e.conftest import Headers, auth_for, bearer, jwks_settings
 from tests.integration.jwt.jwks_server import JwksServer
-from tests.jwt_factories import SigningKey, hmac_signed_by_hand, make_claims, make_rsa_key
+from tests.jwt_factories import (
+    SigningKey,
+    hmac_signed_by_hand,
+    make_claims,
+    make_rsa_key,
+    provider_claims,
+)
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.http.app import create_app
 from todo_service.entrypoints.http.body_limit import MAX_BODY_BYTES
@@ -208,7 +214,7 @@ class TestKeyConfusion:
         server = JwksServer()
         server.publish(rsa_key)
         server.start()
-        container = Container(settings=make_settings(jwt_secret=None, jwt_jwks_url=server.url))
+        container = Container(settings=jwks_settings(server.url))
         with TestClient(create_app(container)) as client:
             yield client
         container.unwire()
@@ -217,7 +223,7 @@ class TestKeyConfusion:
     def test_a_token_signed_with_the_identity_providers_key_is_accepted(
         self, jwks_client: TestClient, rsa_key: SigningKey
     ) -> None:
-        response = jwks_client.get("/api/users/me", headers=bearer(rsa_key.sign(make_claims())))
+        response = jwks_client.get("/api/users/me", headers=bearer(rsa_key.sign(provider_claims())))
         assert response.status_code == 200
 
     @pytest.mark.parametrize("kid", ["rsa-1", None])

@@ -15,7 +15,7 @@ from dependency_injector import providers
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
 
-from tests.e2e.conftest import JWT_SECRET, Headers, auth_for, bearer, make_settings
+from tests.e2e.conftest import JWT_SECRET, Headers, auth_for, bearer, jwks_settings
 from tests.sql_fixtures import sqlite_url
 from todo_service.adapters.jwt import mint_token
 from todo_service.adapters.sql import SqlEngineOptions
@@ -156,7 +156,7 @@ def test_503s_are_counted_by_cause(container: Container, registry: CollectorRegi
     with TestClient(create_app(container, metrics=metrics)) as client:
         assert client.get("/api/todos", headers=auth_for("carol")).status_code == 503
 
-    jwks = make_settings(jwt_secret=None, jwt_jwks_url="http://127.0.0.1:9/jwks.json")
+    jwks = jwks_settings("http://127.0.0.1:9/jwks.json")
     keys_away = Container(settings=jwks)
     token = f"{_segment({'alg': 'RS256', 'kid': 'k1'})}.{_segment({'sub': 'carol'})}.c2ln"
     with TestClient(create_app(keys_away, metrics=metrics)) as client:

@@ -1,6 +1,6 @@
 import pytest
 
-from tests.jwt_factories import SECRET
+from tests.jwt_factories import PROVIDER, SECRET
 from todo_service.adapters.jwt import JwtConfig, mint_token
 
 JWKS_URL = "https://auth.example.com/.well-known/jwks.json"
@@ -8,7 +8,7 @@ JWKS_URL = "https://auth.example.com/.well-known/jwks.json"
 
 def test_a_secret_defaults_to_hs256_and_a_jwks_url_to_the_asymmetric_algorithms() -> None:
     assert JwtConfig(secret=SECRET).algorithms == ("HS256",)
-    assert JwtConfig(jwks_url=JWKS_URL).algorithms == ("RS256", "ES256", "EdDSA")
+    assert JwtConfig(jwks_url=JWKS_URL, **PROVIDER).algorithms == ("RS256", "ES256", "EdDSA")
 
 
 def test_the_default_leeway_is_small() -> None:
@@ -34,10 +34,15 @@ def test_the_default_leeway_is_small() -> None:
         ({"jwks_url": "http://[::1/jwks"}, "JWT_JWKS_URL is not a valid URL"),
         ({"secret": SECRET, "leeway_seconds": -1}, "JWT_LEEWAY_SECONDS must be between 0 and 300"),
         ({"secret": SECRET, "leeway_seconds": 301}, "JWT_LEEWAY_SECONDS must be between 0 and 300"),
-        ({"jwks_url": JWKS_URL, "jwks_cache_seconds": 0}, "cache lifetime must be positive"),
-        ({"jwks_url": JWKS_URL, "jwks_timeout_seconds": 0}, "fetch timeout must be a positive"),
-        ({"jwks_url": JWKS_URL, "jwks_timeout_seconds": float("inf")}, "fetch timeout"),
-        ({"jwks_url": JWKS_URL, "jwks_refetch_cooldown_seconds": -1}, "refetch cooldown"),
+        ({"jwks_url": JWKS_URL, "jwks_cache_seconds": 0}, "JWT_JWKS_CACHE_SECONDS must be betw"),
+        ({"jwks_url": JWKS_URL, "jwks_cache_seconds": 86_401}, "JWT_JWKS_CACHE_SECONDS"),
+        ({"jwks_url": JWKS_URL, "jwks_timeout_seconds": 0}, "JWT_JWKS_TIMEOUT_SECONDS must be"),
+        ({"jwks_url": JWKS_URL, "jwks_timeout_seconds": 61}, "JWT_JWKS_TIMEOUT_SECONDS"),
+        ({"jwks_url": JWKS_URL, "jwks_timeout_seconds": float("inf")}, "JWT_JWKS_TIMEOUT"),
+        ({"jwks_url": JWKS_URL, "jwks_refetch_cooldown_seconds": -1}, "REFETCH_COOLDOWN"),
+        ({"jwks_url": JWKS_URL, "jwks_refetch_cooldown_seconds": 3601}, "REFETCH_COOLDOWN"),
+        ({"jwks_url": JWKS_URL}, "JWT_JWKS_URL needs JWT_ISSUER"),
+        ({"jwks_url": JWKS_URL, "issuer": "https://a.example.com"}, "needs JWT_AUDIENCE"),
         ({"secret": SECRET, "issuer": " "}, "JWT_ISSUER must not be blank"),
         ({"secret": SECRET, "audience": ""}, "JWT_AUDIENCE must not be blank"),
     ],
@@ -51,7 +56,7 @@ def test_a_bad_configuration_is_refused_with_one_clear_line(
 
 
 def test_plain_http_is_allowed_for_a_jwks_endpoint_on_this_machine() -> None:
-    assert JwtConfig(jwks_url="http://127.0.0.1:8123/jwks.json").jwks_url
+    assert JwtConfig(jwks_url="http://127.0.0.1:8123/jwks.json", **PROVIDER).jwks_url
 
 
 def test_tokens_are_not_minted_with_a_weak_secret_or_no_lifetime() -> None:
