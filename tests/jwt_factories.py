@@ -17,7 +17,7 @@ SECRET = "a-development-secret-of-32-bytes"
 # The issuer and audience a JWKS-mode service is configured with in these tests.
 PROVIDER_ISSUER = "https://auth.example.com"
 PROVIDER_AUDIENCE = "todo-api"
-PROVIDER = {"issuer": PROVIDER_ISSUER, "audience": PROVIDER_AUDIENCE}
+PROVIDER: dict[str, Any] = {"issuer": PROVIDER_ISSUER, "audience": PROVIDER_AUDIENCE}
 OMIT = object()
 
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey

@@ -46,7 +46,7 @@ def signing_keys(document: object, algorithms: frozenset[str]) -> dict[str, PyJW
 
 
 def _signing_key(member: object, algorithms: frozenset[str]) -> PyJWK | None:
-    if not isinstance(member, dict) or member.get("use", "sig") != "sig":
+    if not isinstance(member, dict) or member.get("use") not in (None, "sig"):
         return None
     kid = member.get("kid")
     if not isinstance(kid, str) or not kid:

@@ -16,7 +16,9 @@ class JwksServer:
         self.body: bytes = b'{"keys": []}'
         self.status = 200
         self.fetches = 0
-        self._lock = threading.Lock()
+        self._arrivals = threading.Condition()
+        self._answering = threading.Event()
+        self._answering.set()
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(
             target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -33,10 +35,24 @@ class JwksServer:
     def publish_document(self, document: Any) -> None:
         self.body = json.dumps(document).encode()
 
+    def hold(self) -> None:
+        """Keep every request from now on waiting, unanswered, until `release`."""
+        self._answering.clear()
+
+    def release(self) -> None:
+        self._answering.set()
+
+    def wait_for_fetches(self, count: int) -> None:
+        """Return once `count` requests have arrived (answered or held)."""
+        with self._arrivals:
+            if not self._arrivals.wait_for(lambda: self.fetches >= count, timeout=30):
+                raise AssertionError(f"{count} fetches expected, {self.fetches} arrived")
+
     def start(self) -> None:
         self._thread.start()
 
     def stop(self) -> None:
+        self.release()
         self._http.shutdown()
         self._http.server_close()
         self._thread.join()
@@ -46,8 +62,10 @@ class JwksServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                with server._lock:
+                with server._arrivals:
                     server.fetches += 1
+                    server._arrivals.notify_all()
+                server._answering.wait(timeout=120)
                 self.send_response(server.status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(server.body)))

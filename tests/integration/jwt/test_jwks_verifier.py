@@ -197,3 +197,31 @@ def test_the_cached_keys_keep_working_while_the_endpoint_is_down(
     sut.verify(ed25519_key.sign(provider_claims()))
     jwks_server.stop()
     assert sut.verify(ed25519_key.sign(provider_claims(sub="bob"))).subject == "bob"
+
+
+def test_a_key_published_under_its_rfc_9864_name_ed25519_is_used(
+    jwks_server: JwksServer, ed25519_key: SigningKey
+) -> None:
+    jwks_server.publish_document({"keys": [{**ed25519_key.public_jwk, "alg": "Ed25519"}]})
+    sut = verifier_for(jwks_server.url)
+    assert sut.verify(ed25519_key.sign(provider_claims())).subject == "alice"
+
+
+def test_keys_for_encryption_without_a_kid_or_of_an_algorithm_not_allowed_are_skipped(
+    jwks_server: JwksServer, rsa_key: SigningKey, ed25519_key: SigningKey
+) -> None:
+    jwks_server.publish_document(
+        {
+            "keys": [
+                {**rsa_key.public_jwk, "use": "enc"},
+                {**ed25519_key.public_jwk, "kid": None},
+                {"kty": "oct", "kid": "hmac", "k": "c2VjcmV0"},
+                {**ed25519_key.public_jwk, "kid": "ed-1", "use": None},
+            ]
+        }
+    )
+    sut = verifier_for(jwks_server.url)
+    with pytest.raises(InvalidTokenError):
+        sut.verify(rsa_key.sign(provider_claims()))
+    # A key without `use` (Better Auth publishes none) is a signing key.
+    assert sut.verify(ed25519_key.sign(provider_claims())).subject == "alice"

@@ -1,3 +1,4 @@
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from todo_service.entrypoints.bootstrap import (
     build_container,
     require_serving_configuration,
 )
-from todo_service.entrypoints.configuration import cursor_secret
+from todo_service.entrypoints.configuration import cursor_secret, jwt_config
 from todo_service.entrypoints.settings import (
     ConfigurationError,
     Settings,
@@ -20,6 +21,8 @@ from todo_service.entrypoints.settings import (
 )
 
 SECRET = "a-shared-secret-of-at-least-32-bytes"
+JWKS_URL = "https://idp.example.com/.well-known/jwks.json"
+ISSUER = "https://idp.example.com/"
 
 
 def test_settings_come_from_the_environment_and_a_dotenv_file(
@@ -77,6 +80,11 @@ def test_serving_refuses_without_a_usable_cursor_secret(
         ({"jwt_secret": SECRET, "jwt_algorithms": "none"}, "none"),
         ({"database_url": "mysql://db/todo", "jwt_secret": SECRET}, "scheme 'mysql'"),
         ({"database_url": "no-scheme-at-all", "jwt_secret": SECRET}, "must look like"),
+        ({"jwt_jwks_url": JWKS_URL, "jwt_audience": "todo-api"}, "needs JWT_ISSUER"),
+        ({"jwt_jwks_url": JWKS_URL, "jwt_issuer": ISSUER}, "needs JWT_AUDIENCE"),
+        ({"jwt_secret": SECRET, "jwt_email_claim": "a..b"}, "JWT_EMAIL_CLAIM must be"),
+        ({"jwt_secret": SECRET, "jwt_name_claim": "[https://x.example/name"}, "JWT_NAME_CLAIM"),
+        ({"jwt_secret": SECRET, "jwt_client_id": "a\tb"}, "JWT_CLIENT_ID values must be"),
     ],
 )
 def test_bad_configuration_stops_start_up_with_one_clear_line(
@@ -86,6 +94,49 @@ def test_bad_configuration_stops_start_up_with_one_clear_line(
     with pytest.raises(ConfigurationError, match=message) as caught:
         require_serving_configuration(build_container(settings))
     assert "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"jwt_jwks_cache_seconds": "0"},
+        {"jwt_jwks_cache_seconds": "86401"},
+        {"jwt_jwks_refetch_cooldown_seconds": "-1"},
+        {"jwt_jwks_refetch_cooldown_seconds": "3601"},
+        {"jwt_jwks_timeout_seconds": "0"},
+        {"jwt_jwks_timeout_seconds": "61"},
+    ],
+)
+def test_the_key_set_settings_are_bounded(values: dict[str, str]) -> None:
+    with pytest.raises(ValidationError, match="jwt_jwks"):
+        Settings(**values)  # type: ignore[arg-type]
+
+
+def test_the_provider_settings_are_read_as_lists_and_claim_paths(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("JWT_AUTHORIZED_PARTIES", "https://app.example.com, http://localhost:5173")
+    monkeypatch.setenv("JWT_REQUIRED_SCOPES", "todos:read todos:write,profile")
+    monkeypatch.setenv("JWT_EMAIL_CLAIM", "[https://example.com/email]")
+    config = jwt_config(Settings(jwt_secret=SECRET))
+    rules = config.claim_rules
+    assert rules.authorized_parties == ("https://app.example.com", "http://localhost:5173")
+    assert rules.required_scopes == ("todos:read", "todos:write", "profile")
+    assert rules.email_claim.names == ("https://example.com/email",)
+
+
+def test_accepting_any_issuer_and_audience_is_an_explicit_choice_warned_at_start_up(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = Settings(jwt_jwks_url=JWKS_URL, jwt_insecure_accept_any_issuer_and_audience=True)
+    with caplog.at_level(logging.WARNING, logger="todo.auth"):
+        config = jwt_config(settings)
+    assert config.issuer is None
+    assert config.audience is None
+    assert [record.getMessage() for record in caplog.records] == [
+        "JWT_INSECURE_ACCEPT_ANY_ISSUER_AND_AUDIENCE=true: tokens the identity provider "
+        "issued for any application are accepted"
+    ]
 
 
 @pytest.mark.parametrize(

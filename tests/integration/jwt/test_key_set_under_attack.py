@@ -1,0 +1,228 @@
+"""The attacks a misbehaving identity provider made possible, replayed against the key set.
+
+The endpoint fails (500), hangs (accepts and holds every request until the test
+releases it) or rotates its keys. Time is a clock the test moves: fetches are
+counted, and waiting is shown by which verifications finish while a fetch is held.
+"""
+
+import threading
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from tests.integration.jwt.jwks_server import JwksServer
+from tests.jwt_factories import PROVIDER, SigningKey, make_ed25519_key, provider_claims
+from todo_service.adapters.jwt import JwksKeys, JwtConfig, PyJwtTokenVerifier
+from todo_service.application.errors import AuthenticationUnavailableError, InvalidTokenError
+
+LIFETIME = 300
+COOLDOWN = 30
+
+
+class ManualClock:
+    """A monotonic clock that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def sut(jwks_server: JwksServer, clock: ManualClock) -> PyJwtTokenVerifier:
+    config = JwtConfig(
+        jwks_url=jwks_server.url,
+        jwks_cache_seconds=LIFETIME,
+        jwks_refetch_cooldown_seconds=COOLDOWN,
+        # Long enough that a verification stuck behind a held fetch could not finish first.
+        jwks_timeout_seconds=60,
+        **PROVIDER,
+    )
+    return PyJwtTokenVerifier(config, JwksKeys(config, monotonic=clock))
+
+
+def strangers(count: int) -> Iterator[str]:
+    """Tokens naming `kid`s nobody publishes: no valid signature is needed to ask."""
+    stranger = make_ed25519_key(kid="stranger")
+    for number in range(count):
+        yield stranger.sign(provider_claims(), kid=f"unknown-{number}")
+
+
+Threads = list[threading.Thread]
+
+
+def run_together(count: int, call: Callable[[], object]) -> tuple[Threads, list[object]]:
+    """`call` in `count` threads at once: the threads, and each one's result or error."""
+    outcomes: list[object] = []
+
+    def record() -> None:
+        try:
+            outcomes.append(call())
+        except Exception as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=record, daemon=True) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    return threads, outcomes
+
+
+def finish(threads: Threads) -> None:
+    for thread in threads:
+        thread.join(timeout=120)
+        assert not thread.is_alive()
+
+
+def settle(sut: PyJwtTokenVerifier) -> None:
+    """Return once no fetch is in flight: an unknown `kid` waits for one, else needs none."""
+    with pytest.raises((InvalidTokenError, AuthenticationUnavailableError)):
+        sut.verify(next(strangers(1)))
+
+
+def test_while_the_endpoint_fails_unknown_kids_cause_one_fetch_per_cooldown(
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+) -> None:
+    jwks_server.status = 500
+    for token in strangers(300):
+        with pytest.raises(AuthenticationUnavailableError):
+            sut.verify(token)
+    assert jwks_server.fetches == 1
+
+    clock.advance(COOLDOWN - 1)
+    with pytest.raises(AuthenticationUnavailableError):
+        sut.verify(ed25519_key.sign(provider_claims()))
+    assert jwks_server.fetches == 1
+
+    jwks_server.status = 200
+    clock.advance(1)
+    assert sut.verify(ed25519_key.sign(provider_claims())).subject == "alice"
+    assert jwks_server.fetches == 2
+
+
+def test_unknown_kids_cause_one_fetch_per_cooldown_while_the_endpoint_works(
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+) -> None:
+    sut.verify(ed25519_key.sign(provider_claims()))
+    for token in strangers(300):
+        with pytest.raises(InvalidTokenError) as refused:
+            sut.verify(token)
+        assert refused.value.reason == "unknown_key"
+    assert jwks_server.fetches == 1
+
+    clock.advance(COOLDOWN)
+    for token in strangers(300):
+        with pytest.raises(InvalidTokenError):
+            sut.verify(token)
+    assert jwks_server.fetches == 2
+
+
+def test_a_hanging_endpoint_never_delays_tokens_whose_key_is_cached(
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+) -> None:
+    sut.verify(ed25519_key.sign(provider_claims()))
+    jwks_server.hold()
+    clock.advance(COOLDOWN)
+    attacks = list(strangers(20))
+    attackers, refusals = run_together(20, lambda: sut.verify(attacks.pop()))
+    jwks_server.wait_for_fetches(2)
+
+    for number in range(50):
+        token = ed25519_key.sign(provider_claims(sub=f"user-{number}"))
+        assert sut.verify(token).subject == f"user-{number}"
+
+    # Done while the attackers still wait on the one fetch the endpoint holds.
+    assert all(thread.is_alive() for thread in attackers)
+    assert jwks_server.fetches == 2
+    jwks_server.release()
+    finish(attackers)
+    assert len(refusals) == 20
+    assert all(isinstance(outcome, InvalidTokenError) for outcome in refusals)
+    assert jwks_server.fetches == 2
+
+
+def test_when_the_cache_expires_concurrent_requests_share_one_fetch(
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+) -> None:
+    token = ed25519_key.sign(provider_claims())
+    sut.verify(token)
+    jwks_server.hold()
+    clock.advance(LIFETIME)
+    requests, outcomes = run_together(40, lambda: sut.verify(token).subject)
+    jwks_server.wait_for_fetches(2)
+    jwks_server.release()
+    finish(requests)
+    assert outcomes == ["alice"] * 40
+    assert jwks_server.fetches == 2
+
+
+def test_the_keys_are_refreshed_in_the_background_before_they_expire(
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+) -> None:
+    sut.verify(ed25519_key.sign(provider_claims()))
+    jwks_server.hold()
+    clock.advance(LIFETIME * 0.8)
+    for _ in range(10):
+        # Served from the cache while the refresh it started is held at the endpoint.
+        assert sut.verify(ed25519_key.sign(provider_claims())).subject == "alice"
+    jwks_server.wait_for_fetches(2)
+    jwks_server.release()
+    settle(sut)
+
+    clock.advance(LIFETIME * 0.5)
+    assert sut.verify(ed25519_key.sign(provider_claims())).subject == "alice"
+    assert jwks_server.fetches == 2
+
+
+def test_a_rotated_in_key_is_trusted_after_the_cooldown_and_a_withdrawn_one_after_the_lifetime(
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+) -> None:
+    old_token = ed25519_key.sign(provider_claims())
+    sut.verify(old_token)
+    new_key = make_ed25519_key(kid="ed-2")
+    jwks_server.publish(new_key)
+
+    with pytest.raises(InvalidTokenError):
+        sut.verify(new_key.sign(provider_claims()))
+    assert jwks_server.fetches == 1
+
+    clock.advance(COOLDOWN)
+    assert sut.verify(new_key.sign(provider_claims(sub="bob"))).subject == "bob"
+    assert jwks_server.fetches == 2
+    with pytest.raises(InvalidTokenError) as refused:
+        sut.verify(old_token)
+    assert refused.value.reason == "unknown_key"
+
+
+def test_expired_keys_are_not_trusted_while_the_endpoint_fails(
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+) -> None:
+    token = ed25519_key.sign(provider_claims())
+    sut.verify(token)
+    jwks_server.status = 500
+    clock.advance(LIFETIME)
+    for _ in range(3):
+        with pytest.raises(AuthenticationUnavailableError):
+            sut.verify(token)
+    assert jwks_server.fetches == 2
+
+
+def test_a_token_meant_for_another_application_of_the_provider_is_refused(
+    sut: PyJwtTokenVerifier, ed25519_key: SigningKey
+) -> None:
+    for claims, reason in (
+        (provider_claims(aud="some-other-app"), "wrong_audience"),
+        (provider_claims(iss="https://other-tenant.example.com"), "wrong_issuer"),
+        (provider_claims(aud=None), "missing_claim"),
+    ):
+        with pytest.raises(InvalidTokenError) as refused:
+            sut.verify(ed25519_key.sign({k: v for k, v in claims.items() if v is not None}))
+        assert refused.value.reason == reason
