@@ -77,14 +77,6 @@ class JwksKeys:
                     return key
         raise self._miss()
 
-    @property
-    def state(self) -> str:
-        """`fresh`, `stale` (cached keys past their lifetime) or `missing` (never fetched)."""
-        with self._lock:
-            if self._now() < self._fresh_until:
-                return "fresh"
-            return "stale" if self._keys else "missing"
-
     def _fresh_key(self, kid: str, *, refresh: bool) -> PyJWK | None:
         now = self._now()
         if now >= self._fresh_until:
