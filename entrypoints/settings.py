@@ -14,7 +14,12 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from todo_service.adapters.jwt.config import MAX_LEEWAY_SECONDS
+from todo_service.adapters.jwt.config import (
+    MAX_JWKS_CACHE_SECONDS,
+    MAX_JWKS_COOLDOWN_SECONDS,
+    MAX_JWKS_TIMEOUT_SECONDS,
+    MAX_LEEWAY_SECONDS,
+)
 from todo_service.domain.quota import DEFAULT_MAX_TEXT_BYTES, DEFAULT_MAX_TODOS
 
 MEMORY_URL = "memory://"
@@ -169,16 +174,24 @@ class ServiceSettings(BaseModel):
         default=(), description="Scopes the `scope` claim must all hold (comma or space separated)."
     )
     jwt_jwks_cache_seconds: int = Field(
-        default=300, ge=1, le=86_400, description="How long fetched signing keys are trusted."
+        default=300,
+        ge=1,
+        le=MAX_JWKS_CACHE_SECONDS,
+        description="How long fetched signing keys are trusted.",
     )
     jwt_jwks_refetch_cooldown_seconds: float = Field(
         default=30,
         ge=0,
-        le=3_600,
+        le=MAX_JWKS_COOLDOWN_SECONDS,
+        allow_inf_nan=False,
         description="Least time between two fetches of the key set, failed or not.",
     )
     jwt_jwks_timeout_seconds: float = Field(
-        default=5, gt=0, le=60, description="Give up fetching the key set after this long."
+        default=5,
+        gt=0,
+        le=MAX_JWKS_TIMEOUT_SECONDS,
+        allow_inf_nan=False,
+        description="Give up fetching the key set after this long.",
     )
     jwt_insecure_accept_any_issuer_and_audience: bool = Field(
         default=False,
