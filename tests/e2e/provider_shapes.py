@@ -68,11 +68,31 @@ _SUPABASE_CLAIMS = {
     "session_id": "0b9f6a5e-2c3d-4e1f-8a7b-6c5d4e3f2a1b",
     "is_anonymous": False,
 }
-_SUPABASE_ISSUER = "https://abcdefghijklmnopqrst.supabase.co/auth/v1"
-_SUPABASE_ANON_KEY = NearMiss(
-    claims={"iss": "supabase", "ref": "abcdefghijklmnopqrst", "role": "anon", "sub": OMIT,
-            "aud": OMIT, "email": OMIT, "user_metadata": OMIT}
-)  # fmt: skip
+
+
+def _supabase(provider: str, key: str, header: Changes, placeholders: dict[str, str]) -> Shape:
+    """Supabase's access token, the same whether HS256 with the secret or from the JWKS."""
+    return Shape(
+        provider=provider,
+        placeholders={"project-ref": "abcdefghijklmnopqrst", **placeholders},
+        key=key,
+        header=header,
+        claims={**_SUPABASE_CLAIMS, "iss": "https://abcdefghijklmnopqrst.supabase.co/auth/v1"},
+        email=ALICE,
+        name="Alice Liddell",
+        near_misses={
+            "the project's anon key": NearMiss(
+                claims={"iss": "supabase", "ref": "abcdefghijklmnopqrst", "role": "anon",
+                        "sub": OMIT, "aud": OMIT, "email": OMIT, "user_metadata": OMIT}
+            ),
+            "another project": NearMiss(
+                claims={"iss": "https://tsrqponmlkjihgfedcba.supabase.co/auth/v1"}
+            ),
+            "anon audience": NearMiss(claims={"aud": "anon"}),
+        },
+    )  # fmt: skip
+
+
 _COGNITO_ISSUER = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123"
 _COGNITO_CLIENT = "3n4b5urk1ft4fl3mg5e62d9ado"
 _KEYCLOAK_ISSUER = "https://sso.example.com/realms/acme"
@@ -217,37 +237,14 @@ SHAPES = (
             ),
         },
     ),
-    Shape(
-        provider="Supabase (legacy JWT secret)",
-        placeholders={"jwt-secret": SUPABASE_SECRET, "project-ref": "abcdefghijklmnopqrst"},
+    _supabase(
+        "Supabase (legacy JWT secret)",
         key="secret",
+        # Legacy tokens name the secret by `kid`; HS256 verification ignores it.
         header={"typ": "JWT", "kid": "Tq4nLz8w"},
-        claims={**_SUPABASE_CLAIMS, "iss": _SUPABASE_ISSUER},
-        email=ALICE,
-        name="Alice Liddell",
-        near_misses={
-            "the project's anon key": _SUPABASE_ANON_KEY,
-            "another project": NearMiss(
-                claims={"iss": "https://tsrqponmlkjihgfedcba.supabase.co/auth/v1"}
-            ),
-        },
+        placeholders={"jwt-secret": SUPABASE_SECRET},
     ),
-    Shape(
-        provider="Supabase (signing keys)",
-        placeholders={"project-ref": "abcdefghijklmnopqrst"},
-        key="ec",
-        header={"typ": "JWT"},
-        claims={**_SUPABASE_CLAIMS, "iss": _SUPABASE_ISSUER},
-        email=ALICE,
-        name="Alice Liddell",
-        near_misses={
-            "the project's anon key": _SUPABASE_ANON_KEY,
-            "another project": NearMiss(
-                claims={"iss": "https://tsrqponmlkjihgfedcba.supabase.co/auth/v1"}
-            ),
-            "anon audience": NearMiss(claims={"aud": "anon"}),
-        },
-    ),
+    _supabase("Supabase (signing keys)", key="ec", header={"typ": "JWT"}, placeholders={}),
     Shape(
         provider="Amazon Cognito (access tokens)",
         placeholders={

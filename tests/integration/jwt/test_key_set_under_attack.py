@@ -92,6 +92,21 @@ def refusals(sut: PyJwtTokenVerifier, tokens: Iterable[str]) -> list[Exception]:
     return raised
 
 
+def held_after(
+    seconds: float,
+    sut: PyJwtTokenVerifier,
+    key: SigningKey,
+    clock: ManualClock,
+    jwks_server: JwksServer,
+) -> str:
+    """A token whose key is now cached; then `seconds` pass and the endpoint holds fetches."""
+    token = key.sign(provider_claims())
+    sut.verify(token)
+    jwks_server.hold()
+    clock.advance(seconds)
+    return token
+
+
 def settle(sut: PyJwtTokenVerifier) -> None:
     """Return once no fetch is in flight: an unknown `kid` waits for one, else needs none."""
     with pytest.raises((InvalidTokenError, AuthenticationUnavailableError)):
@@ -133,9 +148,7 @@ def test_unknown_kids_cause_one_fetch_per_cooldown_while_the_endpoint_works(
 def test_a_hanging_endpoint_never_delays_tokens_whose_key_is_cached(
     sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
 ) -> None:
-    sut.verify(ed25519_key.sign(provider_claims()))
-    jwks_server.hold()
-    clock.advance(COOLDOWN)
+    held_after(COOLDOWN, sut, ed25519_key, clock, jwks_server)
     attacks = list(strangers(20))
     attackers, refusals = run_together(20, lambda: sut.verify(attacks.pop()))
     jwks_server.wait_for_fetches(2)
@@ -157,10 +170,7 @@ def test_a_hanging_endpoint_never_delays_tokens_whose_key_is_cached(
 def test_when_the_cache_expires_concurrent_requests_share_one_fetch(
     sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
 ) -> None:
-    token = ed25519_key.sign(provider_claims())
-    sut.verify(token)
-    jwks_server.hold()
-    clock.advance(LIFETIME)
+    token = held_after(LIFETIME, sut, ed25519_key, clock, jwks_server)
     requests, outcomes = run_together(40, lambda: sut.verify(token).subject)
     jwks_server.wait_for_fetches(2)
     jwks_server.release()
@@ -172,9 +182,7 @@ def test_when_the_cache_expires_concurrent_requests_share_one_fetch(
 def test_the_keys_are_refreshed_in_the_background_before_they_expire(
     sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
 ) -> None:
-    sut.verify(ed25519_key.sign(provider_claims()))
-    jwks_server.hold()
-    clock.advance(LIFETIME * 0.8)
+    held_after(LIFETIME * 0.8, sut, ed25519_key, clock, jwks_server)
     for _ in range(10):
         # Served from the cache while the refresh it started is held at the endpoint.
         assert sut.verify(ed25519_key.sign(provider_claims())).subject == "alice"
