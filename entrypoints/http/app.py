@@ -19,6 +19,7 @@ from todo_service.entrypoints.http.examples import with_nulls
 from todo_service.entrypoints.http.exception_handlers import exception_handlers, handle_mapped
 from todo_service.entrypoints.http.operation_ids import operation_id
 from todo_service.entrypoints.http.problem_details import PROBLEM_JSON
+from todo_service.entrypoints.http.recent_refusals import RecentRefusals
 from todo_service.entrypoints.http.request_log import RequestLogMiddleware, ResponseObserver
 from todo_service.entrypoints.http.response_headers import ResponseHeadersMiddleware
 from todo_service.entrypoints.http.routes import health, todos, users
@@ -54,11 +55,17 @@ class EdgeFirstFastAPI(FastAPI):
     observer: ResponseObserver | None = None
     # CORS_ALLOW_ORIGINS (`create_app`); without it no CORS layer or header at all.
     cors: CorsPolicy | None = None
+    # The tokens the rate limit refused, answered at the gate until their Retry-After.
+    recent_refusals: RecentRefusals
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.recent_refusals = RecentRefusals()
 
     def build_middleware_stack(self) -> ASGIApp:
         routes = [route for router in ROUTERS for route in router.routes]
         stack: ASGIApp = BodySizeLimitMiddleware(
-            BearerGate(super().build_middleware_stack(), routes)
+            BearerGate(super().build_middleware_stack(), routes, self.recent_refusals)
         )
         if self.cors is not None:
             stack = CorsPreflight(stack, self.routes, self.cors)

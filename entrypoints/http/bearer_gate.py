@@ -3,6 +3,7 @@ from collections.abc import Iterable, Iterator
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from starlette.requests import HTTPConnection
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -10,23 +11,29 @@ from todo_service.entrypoints.http.auth import MissingCredentialsError, bearer_c
 from todo_service.entrypoints.http.error_table import spec_for
 from todo_service.entrypoints.http.problem_causes import PROBLEM_CAUSE, problem_cause
 from todo_service.entrypoints.http.problem_details import problem_response
+from todo_service.entrypoints.http.recent_refusals import RecentRefusals
 
 
 class BearerGate:
-    """Refuse a request to an authenticated route that carries no bearer token, up front.
+    """Refuse up front a request to an authenticated route that carries no bearer token,
+    or whose token the rate limit refused moments ago (`RecentRefusals`).
 
-    The routes' own dependency (`bearer_caller`) stays the authority and refuses the
-    same requests the same way; the gate only answers them before FastAPI's stack
-    (routing, dependency solving, exception handlers), which costs several times
-    what the refusal does: anonymous traffic is the cheapest to send and the first
-    a flood is made of. Which of the routes it is given need a token is read from
-    their dependencies, so a new route on the app's routers (`app.ROUTERS`) cannot
-    be left out; any other path or method is passed on and gets its 404 or 405.
+    The routes' own dependency (`bearer_caller`) and the use cases' rate limits stay
+    the authority and refuse the same requests the same way; the gate only answers
+    them before FastAPI's stack (routing, dependency solving, exception handlers),
+    which costs several times what the refusal does: anonymous traffic is the
+    cheapest to send and the first a flood is made of, and a refused caller's retries
+    the next. Which of the routes it is given need a token is read from their
+    dependencies, and which may be rate limited from their documented answers (429),
+    so a new route on the app's routers (`app.ROUTERS`) cannot be left out; any
+    other path or method is passed on and gets its 404 or 405.
     """
 
-    def __init__(self, app: ASGIApp, routes: Iterable[BaseRoute]) -> None:
+    def __init__(self, app: ASGIApp, routes: Iterable[BaseRoute], refusals: RecentRefusals) -> None:
         self._app = app
         self._guarded = [route for route in routes if _needs_bearer(route)]
+        self._limited = {id(route) for route in self._guarded if _may_be_rate_limited(route)}
+        self._refusals = refusals
         error = MissingCredentialsError()
         spec = spec_for(error)
         self._refusal = problem_response(spec.status, str(error), spec.headers)
@@ -35,18 +42,35 @@ class BearerGate:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             route = self._guarded_route(scope)
-            if route is not None and await bearer_scheme(HTTPConnection(scope)) is None:
-                scope["route"] = route  # for the request log, as routing would have set it
-                scope.setdefault("state", {})[PROBLEM_CAUSE] = self._cause  # and the metrics
-                await self._refusal(scope, receive, send)
-                return
+            if route is not None:
+                refusal = await self._refusal_for(route, scope)
+                if refusal is not None:
+                    scope["route"] = route  # for the request log, as routing would have set it
+                    await refusal(scope, receive, send)
+                    return
         await self._app(scope, receive, send)
+
+    async def _refusal_for(self, route: BaseRoute, scope: Scope) -> Response | None:
+        credentials = await bearer_scheme(HTTPConnection(scope))
+        if credentials is None:
+            scope.setdefault("state", {})[PROBLEM_CAUSE] = self._cause  # for the metrics
+            return self._refusal
+        if id(route) in self._limited:
+            limited = self._refusals.refusal(credentials.credentials, scope["method"])
+            if limited is not None:
+                spec = spec_for(limited)
+                return problem_response(spec.status, str(limited), spec.headers_for(limited))
+        return None
 
     def _guarded_route(self, scope: Scope) -> BaseRoute | None:
         for route in self._guarded:
             if route.matches(scope)[0] is Match.FULL:
                 return route
         return None
+
+
+def _may_be_rate_limited(route: BaseRoute) -> bool:
+    return isinstance(route, APIRoute) and 429 in route.responses
 
 
 def _needs_bearer(route: BaseRoute) -> bool:

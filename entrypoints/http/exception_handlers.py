@@ -5,8 +5,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from todo_service.application import RateLimitExceededError
 from todo_service.domain import InvalidValueError
 from todo_service.entrypoints.http.allowed_methods import allowed_methods
+from todo_service.entrypoints.http.auth import bearer_scheme
 from todo_service.entrypoints.http.error_table import PROBLEMS, spec_for
 from todo_service.entrypoints.http.problem_causes import PROBLEM_CAUSE, problem_cause
 from todo_service.entrypoints.http.problem_details import problem_response
@@ -27,6 +29,14 @@ async def handle_mapped(request: Request, error: Exception) -> JSONResponse:
         errors = [{"loc": loc, "msg": str(error), "type": "value_error"}]
     # Every mapped exception's message is fixed or built from safe values only.
     return problem_response(spec.status, str(error), spec.headers_for(error), errors)
+
+
+async def handle_rate_limited(request: Request, error: RateLimitExceededError) -> JSONResponse:
+    # Its retries are answered at the gate until the moment the 429 names (BearerGate).
+    credentials = await bearer_scheme(request)
+    if credentials is not None:
+        request.app.recent_refusals.remember(credentials.credentials, error)
+    return await handle_mapped(request, error)
 
 
 async def handle_validation(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -67,6 +77,7 @@ def exception_handlers() -> dict[Any, Any]:
         (kind for kind in PROBLEMS if not issubclass(kind, StarletteHTTPException)),
         handle_mapped,
     )
+    handlers[RateLimitExceededError] = handle_rate_limited
     handlers[RequestValidationError] = handle_validation
     handlers[StarletteHTTPException] = handle_http
     handlers[Exception] = handle_unexpected

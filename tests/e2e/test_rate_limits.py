@@ -112,3 +112,38 @@ def test_without_redis_each_worker_still_limits_and_nothing_fails(
     alice = auth_for("alice")
     statuses = [create(redis_nowhere, alice).status_code for _ in range(4)]
     assert statuses == [201, 201, 429, 429]
+
+
+class CountingLimiter:
+    """The real limiter, counting how often it is asked."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner, self.asked = inner, 0
+
+    def admit(self, policy: Any, key: str) -> float:
+        self.asked += 1
+        return float(self.inner.admit(policy, key))
+
+
+def test_a_refused_callers_retries_are_answered_at_the_edge_until_retry_after(
+    settings: Settings,
+) -> None:
+    container = build_container(settings)
+    container.storage.override(providers.Object(MemoryStorage()))
+    limits = container.rate_limits()
+    counting = CountingLimiter(limits._limiter)
+    limits._limiter = counting
+    alice = auth_for("alice")
+    with TestClient(create_app(container)) as client:
+        assert [create(client, alice).status_code for _ in range(3)] == [201, 201, 429]
+        asked = counting.asked
+
+        retries = [create(client, alice) for _ in range(5)]
+
+        assert [retry.status_code for retry in retries] == [429] * 5
+        assert counting.asked == asked, "a retry before Retry-After reached the limiter"
+        assert retries[-1].json()["detail"].startswith("Too many writes")
+        assert retries[-1].headers["ratelimit-policy"] == '"writes";q=1;w=60'
+        assert 1 <= int(retries[-1].headers["retry-after"]) <= 60
+        assert client.get("/api/todos", headers=alice).status_code == 200
+        assert counting.asked == asked + 1, "reads are not refused for writes"
