@@ -1,6 +1,7 @@
 """By hand: how long another user's GET takes while issue 14's search flood runs.
 
-    .venv/bin/python -m tests.performance.search_flood
+    .venv/bin/python -m tests.performance.search_flood                 # limits out of reach
+    .venv/bin/python -m tests.performance.search_flood --rate-limits   # the default limits
 
 Starts `todo serve` (one worker, access log off) on a fresh database of the local
 PostgreSQL server, seeds the attacker's 21,000 todos, and prints the other user's GET
@@ -9,6 +10,7 @@ every status both sides got. The system test (tests/system/test_search_flood.py)
 the same flood and checks the statuses; timings are only ever printed.
 """
 
+import sys
 import tempfile
 import time
 import uuid
@@ -24,6 +26,7 @@ from tests.conftest import (
 )
 from tests.support.live_service import auth_for, run_todo, running_service, service_environment
 from tests.system.search_flood import Answers, flood, seed_attacker
+from todo_service.entrypoints.settings import Settings
 
 QUIET_READS = 200
 # Longer than the system test's flood, so that the other user reads more often meanwhile.
@@ -51,12 +54,25 @@ def _line(label: str, answers: Answers) -> str:
     )
 
 
+def default_rate_limits() -> dict[str, str]:
+    """The rate-limit settings at their defaults, as a service configured by nobody runs."""
+    return {
+        name.upper(): str(field.default)
+        for name, field in Settings.model_fields.items()
+        if name.startswith("rate_limit") and not isinstance(field.default, str | None)
+    }
+
+
 def main() -> None:
+    limits = default_rate_limits() if "--rate-limits" in sys.argv[1:] else {}
+    print(f"rate limits: {limits or 'out of reach (UNTHROTTLED)'}")
     admin = postgres_conninfo("postgres")
     name = create_database(admin, prefix="todo_flood")
     try:
         with tempfile.TemporaryDirectory() as folder:
-            environment = service_environment(postgres_sqlalchemy_url(name), ACCESS_LOG="false")
+            environment = service_environment(
+                postgres_sqlalchemy_url(name), ACCESS_LOG="false", **limits
+            )
             run_todo(["migrate"], environment, Path(folder))
             attacker = f"attacker-{uuid.uuid4()}"
             seed_attacker(postgres_conninfo(name), attacker)
