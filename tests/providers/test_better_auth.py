@@ -1,8 +1,8 @@
 """Better Auth's own JWTs through a real `todo serve`: what a front end on Better Auth sends.
 
-Configured as the README says: JWT_JWKS_URL the server's /api/auth/jwks, JWT_ISSUER and
-JWT_AUDIENCE its base URL (Better Auth's default `iss` and `aud`); JWT_ALGORITHMS left
-at its default, which takes Better Auth's EdDSA (Ed25519).
+Configured with the README's "Better Auth (JWT plugin)" and "Neon Auth" rows as written:
+JWT_JWKS_URL the server's JWKS, JWT_ISSUER and JWT_AUDIENCE its origin (Better Auth's
+default `iss` and `aud`); JWT_ALGORITHMS left at its default, which takes EdDSA.
 """
 
 import secrets
@@ -15,8 +15,12 @@ import pytest
 
 from tests.providers.providers import BetterAuth
 from tests.providers.service import (
+    BETTER_AUTH_ROW,
+    NEON_AUTH_ROW,
+    QUICK_REFETCH,
     TrustingService,
     first_steps,
+    readme_settings,
     statuses_until,
     trusting_service,
 )
@@ -27,11 +31,7 @@ def _email() -> str:
 
 
 def _settings(server: BetterAuth) -> dict[str, str]:
-    return {
-        "JWT_JWKS_URL": server.jwks_url,
-        "JWT_ISSUER": server.origin,
-        "JWT_AUDIENCE": server.origin,
-    }
+    return readme_settings(BETTER_AUTH_ROW, {"base-url": server.origin})
 
 
 @pytest.fixture(scope="module")
@@ -92,11 +92,9 @@ def test_better_auth_laid_out_as_neon_auth_is_trusted_at_its_well_known_jwks(
     )
     neon.start()
     try:
-        settings = {
-            "JWT_JWKS_URL": f"{neon.auth_url}/.well-known/jwks.json",
-            "JWT_ISSUER": neon.origin,
-            "JWT_AUDIENCE": neon.origin,
-        }
+        settings = readme_settings(
+            NEON_AUTH_ROW, {"auth-url": neon.auth_url, "auth-origin": neon.origin}
+        )
         with trusting_service(sqlite_template, tmp_path, **settings) as service:
             email = _email()
             user, token = neon.sign_up(email, "Neon User")
@@ -122,7 +120,8 @@ def test_a_token_signed_with_a_key_rotated_in_is_trusted_within_the_refetch_boun
     server = BetterAuth(provider_programs)
     server.start()
     try:
-        with trusting_service(sqlite_template, tmp_path, **_settings(server)) as service:
+        settings = {**_settings(server), **QUICK_REFETCH}
+        with trusting_service(sqlite_template, tmp_path, **settings) as service:
             email = _email()
             _, old_token = server.sign_up(email, "Rota Tion")
             assert service.get("/api/users/me", old_token).status_code == 200

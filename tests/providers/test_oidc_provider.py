@@ -2,9 +2,9 @@
 
 A machine client (a worker, a CLI) gets a token with the client credentials grant:
 `typ: at+jwt`, RS256, `sub` and `client_id` the client's id, `scope`, and `aud` the
-resource it asked for (RFC 8707). The service is configured from the provider's
-discovery document: JWT_JWKS_URL its `jwks_uri`, JWT_ISSUER its `issuer`, and
-JWT_AUDIENCE the resource indicator this API goes by.
+resource it asked for (RFC 8707). The service is configured with the README's row for
+node `oidc-provider` as written: the issuer's /jwks (what its discovery document names),
+the issuer, the resource indicator this API goes by as the audience, and `at+jwt`.
 """
 
 import secrets
@@ -17,17 +17,25 @@ import pytest
 
 from tests.providers.conftest import OTHER_API, THIS_API
 from tests.providers.providers import BetterAuth, OidcProvider
-from tests.providers.service import TrustingService, first_steps, trusting_service
+from tests.providers.service import (
+    BETTER_AUTH_ROW,
+    OIDC_PROVIDER_ROW,
+    TrustingService,
+    first_steps,
+    readme_settings,
+    trusting_service,
+)
 
 
-def _settings_from_discovery(provider: OidcProvider) -> dict[str, str]:
+def _settings(provider: OidcProvider) -> dict[str, str]:
+    settings = readme_settings(OIDC_PROVIDER_ROW, {"issuer": provider.issuer, "resource": THIS_API})
     discovery = httpx.get(f"{provider.issuer}/.well-known/openid-configuration", timeout=10)
     assert discovery.status_code == 200
-    return {
-        "JWT_JWKS_URL": discovery.json()["jwks_uri"],
-        "JWT_ISSUER": discovery.json()["issuer"],
-        "JWT_AUDIENCE": THIS_API,
-    }
+    assert (settings["JWT_JWKS_URL"], settings["JWT_ISSUER"]) == (
+        discovery.json()["jwks_uri"],
+        discovery.json()["issuer"],
+    )
+    return settings
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +43,7 @@ def service(
     oidc_provider: OidcProvider, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[TrustingService]:
     folder = tmp_path_factory.mktemp("trusts-oidc-provider")
-    with trusting_service(
-        sqlite_template, folder, **_settings_from_discovery(oidc_provider)
-    ) as live:
+    with trusting_service(sqlite_template, folder, **_settings(oidc_provider)) as live:
         yield live
 
 
@@ -79,11 +85,7 @@ def test_each_providers_tokens_are_refused_by_a_service_that_trusts_the_other(
     sqlite_template: Path,
     tmp_path: Path,
 ) -> None:
-    settings = {
-        "JWT_JWKS_URL": better_auth.jwks_url,
-        "JWT_ISSUER": better_auth.origin,
-        "JWT_AUDIENCE": better_auth.origin,
-    }
+    settings = readme_settings(BETTER_AUTH_ROW, {"base-url": better_auth.origin})
     _, better_auth_token = better_auth.sign_up(f"eve-{secrets.token_hex(4)}@example.com", "Eve")
     oidc_token = oidc_provider.client_credentials_token()
     unknown_before = service.refusals().get("unknown_key", 0)

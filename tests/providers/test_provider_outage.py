@@ -12,7 +12,14 @@ from pathlib import Path
 from tests.jwt_factories import make_claims, make_ed25519_key
 from tests.providers.conftest import OTHER_API, THIS_API
 from tests.providers.providers import OidcProvider
-from tests.providers.service import first_steps, statuses_until, trusting_service
+from tests.providers.service import (
+    OIDC_PROVIDER_ROW,
+    QUICK_REFETCH,
+    first_steps,
+    readme_settings,
+    statuses_until,
+    trusting_service,
+)
 
 
 def test_the_service_answers_503_while_the_provider_is_down_and_recovers_on_its_own(
@@ -23,13 +30,12 @@ def test_the_service_answers_503_while_the_provider_is_down_and_recovers_on_its_
     token = provider.client_credentials_token()
     provider.stop()
     settings = {
-        "JWT_JWKS_URL": provider.jwks_url,
-        "JWT_ISSUER": provider.issuer,
-        "JWT_AUDIENCE": THIS_API,
+        **readme_settings(OIDC_PROVIDER_ROW, {"issuer": provider.issuer, "resource": THIS_API}),
+        **QUICK_REFETCH,
     }
     # Signed by a key the provider never published: only the provider can say so.
     unknown_key = make_ed25519_key("never-published").sign(
-        make_claims(iss=provider.issuer, aud=THIS_API)
+        make_claims(iss=provider.issuer, aud=THIS_API), typ="at+jwt"
     )
 
     with trusting_service(sqlite_template, tmp_path / "service", **settings) as service:
