@@ -17,6 +17,7 @@ from tests.providers.providers import (
     OidcProvider,
     installed_programs,
 )
+from tests.providers.service import TrustingService, trusting_service
 from tests.support.tool_cache import ToolsUnavailableError
 from tests.support.unavailable import unavailable
 
@@ -51,3 +52,15 @@ def oidc_provider(
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="module")
+def service(
+    service_settings: dict[str, str],
+    sqlite_template: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[TrustingService]:
+    """The module's `todo serve`, configured with the module's `service_settings`."""
+    folder = tmp_path_factory.mktemp("service")
+    with trusting_service(sqlite_template, folder, **service_settings) as live:
+        yield live

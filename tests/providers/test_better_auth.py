@@ -6,7 +6,6 @@ default `iss` and `aud`); JWT_ALGORITHMS left at its default, which takes EdDSA.
 """
 
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -35,12 +34,8 @@ def _settings(server: BetterAuth) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def service(
-    better_auth: BetterAuth, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TrustingService]:
-    folder = tmp_path_factory.mktemp("trusts-better-auth")
-    with trusting_service(sqlite_template, folder, **_settings(better_auth)) as live:
-        yield live
+def service_settings(better_auth: BetterAuth) -> dict[str, str]:
+    return _settings(better_auth)
 
 
 def test_a_user_who_signed_up_reaches_the_api_with_the_jwt_better_auth_gave_them(

@@ -8,7 +8,6 @@ the issuer, the resource indicator this API goes by as the audience, and `at+jwt
 """
 
 import secrets
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -39,12 +38,8 @@ def _settings(provider: OidcProvider) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def service(
-    oidc_provider: OidcProvider, sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[TrustingService]:
-    folder = tmp_path_factory.mktemp("trusts-oidc-provider")
-    with trusting_service(sqlite_template, folder, **_settings(oidc_provider)) as live:
-        yield live
+def service_settings(oidc_provider: OidcProvider) -> dict[str, str]:
+    return _settings(oidc_provider)
 
 
 def test_a_client_credentials_token_reaches_the_api_as_the_client(
