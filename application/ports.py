@@ -63,8 +63,8 @@ class TodoRepository(Protocol):
     def usage(self, owner_id: UserId) -> Usage:
         """How many todos the owner has, and their text in UTF-8 bytes, as stored now.
 
-        Read after `UserRepository.lock(owner_id)`, it stays true until the transaction
-        ends for every writer that locks the owner too.
+        Counted from the todos themselves; `UserRepository.change_usage` answers the same
+        from what the writes recorded, without reading them all.
         """
         ...
 
@@ -78,10 +78,15 @@ class UserRepository(Protocol):
 
     def save(self, user: User) -> None: ...
 
-    def lock(self, user_id: UserId) -> None:
-        """Hold the user until the transaction ends: other transactions that lock the same
-        user wait for it. What depends on all of a user's todos (a quota) is checked under
-        this lock, so that concurrent writers cannot together overshoot it."""
+    def change_usage(self, user_id: UserId, todos: int, text_bytes: int) -> Usage:
+        """Record that the user's todos and text (UTF-8 bytes) change by these amounts in
+        this transaction, and return what the user held before it.
+
+        Every write that adds, removes or resizes a todo calls it, before that write.
+        It holds the user until the transaction ends: other transactions that change
+        the same user's usage wait, so a quota checked against the answer cannot be
+        overshot by concurrent writers.
+        """
         ...
 
 

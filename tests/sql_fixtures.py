@@ -108,7 +108,7 @@ def tls_engine(
 
 def truncate(engine: sa.Engine) -> None:
     with engine.begin() as connection:
-        connection.exec_driver_sql("TRUNCATE idempotency_keys, todos, users")
+        connection.exec_driver_sql("TRUNCATE idempotency_keys, todos, user_usage, users")
 
 
 @contextmanager

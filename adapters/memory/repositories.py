@@ -1,4 +1,4 @@
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cmp_to_key
 from itertools import islice
@@ -54,8 +54,7 @@ class InMemoryTodoRepository(TodoRepository):
         return len(self._matching(owner_id, filters))
 
     def usage(self, owner_id: UserId) -> Usage:
-        owned = [t for t in self._todos.values() if t.is_owned_by(owner_id)]
-        return Usage(todos=len(owned), text_bytes=sum(map(text_bytes, owned)))
+        return usage_of(self._todos.values(), owner_id)
 
     def _matching(self, owner_id: UserId, filters: TodoFilters) -> list[Todo]:
         return [t for t in self._todos.values() if t.is_owned_by(owner_id) and filters.matches(t)]
@@ -66,9 +65,15 @@ class InMemoryTodoRepository(TodoRepository):
             raise StaleWriteError
 
 
+def usage_of(todos: Iterable[Todo], owner_id: UserId) -> Usage:
+    owned = [t for t in todos if t.is_owned_by(owner_id)]
+    return Usage(todos=len(owned), text_bytes=sum(map(text_bytes, owned)))
+
+
 class InMemoryUserRepository(UserRepository):
     def __init__(self, store: InMemoryStore, journal: Journal) -> None:
         self._users = store.users
+        self._todos = store.todos
         self._journal = journal
 
     def get(self, user_id: UserId) -> User | None:
@@ -84,8 +89,10 @@ class InMemoryUserRepository(UserRepository):
     def save(self, user: User) -> None:
         self._journal.write(self._users, user.id, user)
 
-    def lock(self, user_id: UserId) -> None:
-        """Nothing to do: units of work on one store run one at a time."""
+    def change_usage(self, user_id: UserId, todos: int, text_bytes: int) -> Usage:
+        # Counted from the store itself, which the caller has not changed yet; nothing
+        # to lock: units of work on one store run one at a time.
+        return usage_of(self._todos.values(), user_id)
 
 
 class InMemoryIdempotencyRepository(IdempotencyRepository):

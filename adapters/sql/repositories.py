@@ -112,8 +112,11 @@ class SqlUserRepository(UserRepository):
     def save(self, user: User) -> None:
         self._session.write(self._statements.save_user, USERS.values(user))
 
-    def lock(self, user_id: UserId) -> None:
-        self._session.read_for_update(self._statements.lock_user, {"id": user_id.value})
+    def change_usage(self, user_id: UserId, todos: int, text_bytes: int) -> Usage:
+        moved = {"user_id": user_id.value, "todos": todos, "text_bytes": text_bytes}
+        [row] = self._session.write_returning(self._statements.change_usage, moved)
+        # The totals after this change; the caller asks what was held before it.
+        return Usage(todos=row["todos"] - todos, text_bytes=row["text_bytes"] - text_bytes)
 
 
 class SqlIdempotencyRepository(IdempotencyRepository):

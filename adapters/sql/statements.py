@@ -11,7 +11,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from todo_service.adapters.sql.tables import idempotency_keys_table, todos_table, users_table
+from todo_service.adapters.sql.tables import (
+    idempotency_keys_table,
+    todos_table,
+    user_usage_table,
+    users_table,
+)
 
 todos, users, keys = todos_table.c, users_table.c, idempotency_keys_table.c
 
@@ -48,14 +53,20 @@ class Statements:
         self.remove_todo = sa.delete(todos_table).where(*_TODO_KEY, _AT_VERSION)
 
         self.get_user = sa.select(users_table).where(users.id == column_parameter(users.id))
-        # FOR NO KEY UPDATE on PostgreSQL: lockers of one user queue, while inserts that
-        # only reference the user (a todo's, a key's foreign key: FOR KEY SHARE) do not.
-        # SQLite has no row locks: its write transaction already runs alone.
-        self.lock_user = (
-            sa.select(users.id)
-            .where(users.id == column_parameter(users.id))
-            .with_for_update(key_share=True)
-        )
+        # One upsert moves what a user holds and returns the new totals. Its row lock
+        # (PostgreSQL's FOR NO KEY UPDATE, as any UPDATE that keeps the key) queues the
+        # user's other writers until the transaction ends, while inserts that only
+        # reference the user (a todo's, a key's foreign key: FOR KEY SHARE) pass. SQLite
+        # has no row locks: its write transaction already runs alone.
+        usage = user_usage_table.c
+        moved = insert(user_usage_table)
+        self.change_usage = moved.on_conflict_do_update(
+            index_elements=[usage.user_id],
+            set_={
+                "todos": usage.todos + moved.excluded.todos,
+                "text_bytes": usage.text_bytes + moved.excluded.text_bytes,
+            },
+        ).returning(usage.todos, usage.text_bytes)
         text_length = partial(_text_bytes, dialect_name)
         self.usage = sa.select(
             sa.func.count().label("todos"),

@@ -110,6 +110,22 @@ class IdempotencyKeyRow(TableModel, table=True):
     expires_at: datetime = Field(sa_column=_instant(nullable=False))
 
 
+class UserUsageRow(TableModel, table=True):
+    """What a user holds, kept by the service's writes so that a quota check reads one
+    row rather than all the user's todos (docs/adr/0021); `todo migrate` fills it."""
+
+    __tablename__ = "user_usage"
+
+    user_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(USER_ID_MAX_LENGTH), sa.ForeignKey("users.id"), primary_key=True
+        )
+    )
+    todos: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
+    text_bytes: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
+
+
 users_table: sa.Table = UserRow.__table__  # type: ignore[attr-defined]
+user_usage_table: sa.Table = UserUsageRow.__table__  # type: ignore[attr-defined]
 todos_table: sa.Table = TodoRow.__table__  # type: ignore[attr-defined]
 idempotency_keys_table: sa.Table = IdempotencyKeyRow.__table__  # type: ignore[attr-defined]

@@ -4,7 +4,7 @@ from typing import TypeVar
 from todo_service.application.errors import ConcurrentUpdateError, StaleWriteError
 from todo_service.application.ports import TodoRepository, UnitOfWork
 from todo_service.domain import Quota, Todo, TodoId, TodoNotFoundError, UserId
-from todo_service.domain.quota import grows_text
+from todo_service.domain.quota import grows_text, text_bytes
 
 T = TypeVar("T")
 
@@ -38,20 +38,26 @@ def retry_stale_writes(attempt: Callable[[], T]) -> T:
 
 
 def admit_new_todo(uow: UnitOfWork, quota: Quota, todo: Todo) -> None:
-    """Refuse `todo` (QuotaExceededError) if it takes its owner past their quota.
+    """Count `todo` in its owner's usage, or refuse it (QuotaExceededError) if it takes
+    them past their quota.
 
     The owner stays locked until the unit of work ends, so that concurrent writers
-    for the same owner are checked one after the other and cannot overshoot together.
+    for the same owner are checked one after the other and cannot overshoot together;
+    a refusal ends the unit of work uncommitted, and the count with it.
     """
-    uow.users.lock(todo.owner_id)
-    quota.admit_new(uow.todos.usage(todo.owner_id), todo)
+    quota.admit_new(uow.users.change_usage(todo.owner_id, 1, text_bytes(todo)), todo)
 
 
 def admit_change(uow: UnitOfWork, quota: Quota, before: Todo, after: Todo) -> None:
-    """Refuse a change that grows its owner's text past the quota; as `admit_new_todo`.
+    """Count a change's text in its owner's usage; refuse one that grows it past the
+    quota, as `admit_new_todo`. A change that keeps the text's size costs nothing."""
+    grown = text_bytes(after) - text_bytes(before)
+    if grown != 0:
+        usage = uow.users.change_usage(before.owner_id, 0, grown)
+        if grows_text(before, after):
+            quota.admit_change(usage, before, after)
 
-    A change that does not grow the text costs nothing: no lock and no read.
-    """
-    if grows_text(before, after):
-        uow.users.lock(before.owner_id)
-        quota.admit_change(uow.todos.usage(before.owner_id), before, after)
+
+def release_todo(uow: UnitOfWork, todo: Todo) -> None:
+    """Take a todo about to be removed out of its owner's usage."""
+    uow.users.change_usage(todo.owner_id, -1, -text_bytes(todo))

@@ -31,8 +31,6 @@ def test_usage_counts_the_owners_todos_and_their_text_in_utf8_bytes(
 
     with core_backend.unit_of_work() as uow:
         usage = uow.todos.usage(ALICE)
-        uow.users.lock(ALICE)
-        assert uow.todos.usage(ALICE) == usage
 
     assert usage == Usage(todos=2, text_bytes=800 + 10_000 + 1)
     assert usage.text_bytes == sum(map(text_bytes, mine))
@@ -109,3 +107,23 @@ def test_a_refused_create_changes_nothing(core_backend: Backend, quota: dict[str
     sut.delete_todo(ALICE, kept.id)
     # The refused create's key was not kept: with room again, it creates.
     assert sut.create_todo(ALICE, NewTodo(title="ok"), "key-1").title == "ok"
+
+
+def test_the_usage_the_writes_keep_is_the_usage_of_the_todos(core_backend: Backend) -> None:
+    """What creates, changes and deletes record (and a check reads) is what is stored."""
+    sut = todo_service(core_backend.unit_of_work)
+    todos = [sut.create_todo(ALICE, NewTodo(title=f"todo {n}")) for n in range(6)]
+    sut.update_todo(ALICE, todos[0].id, TodoChanges(description=EMOJI * 30))  # grows
+    sut.update_todo(ALICE, todos[1].id, TodoChanges(title="x"))  # shrinks
+    sut.update_todo(ALICE, todos[2].id, TodoChanges(title="todo 9"))  # same size
+    sut.toggle_todo(ALICE, todos[3].id)
+    sut.delete_todo(ALICE, todos[4].id)
+    sut.delete_todo(ALICE, todos[0].id)
+    sut.create_todo(BOB, NewTodo(title="another user's"))
+
+    with core_backend.unit_of_work() as uow:
+        stored_now = uow.todos.usage(ALICE)
+        recorded = uow.users.change_usage(ALICE, 0, 0)
+
+    assert stored_now == Usage(todos=4, text_bytes=1 + 3 * len("todo n"))
+    assert recorded == stored_now

@@ -64,7 +64,13 @@ def test_an_empty_database_migrates_to_head_and_back_to_base(empty_postgres_url:
     assert not schema_is_current(empty_postgres_url)
 
     migrate_to_head(empty_postgres_url)
-    assert _tables(empty_postgres_url) == {"alembic_version", "users", "todos", "idempotency_keys"}
+    assert _tables(empty_postgres_url) == {
+        "alembic_version",
+        "users",
+        "todos",
+        "idempotency_keys",
+        "user_usage",
+    }
     assert schema_is_current(empty_postgres_url)
 
     downgrade_to_base(empty_postgres_url)
