@@ -1,4 +1,3 @@
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -6,7 +5,6 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from tests.conftest import create_database, drop_database, postgres_sqlalchemy_url
 from todo_service.adapters.sql import (
     build_engine,
     downgrade_to_base,
@@ -14,13 +12,6 @@ from todo_service.adapters.sql import (
     schema_is_current,
 )
 from todo_service.adapters.sql.tables import exists_on, metadata
-
-
-@pytest.fixture
-def empty_postgres_url(postgres_admin: str) -> Iterator[str]:
-    name = create_database(postgres_admin, prefix="todo_migrations")
-    yield postgres_sqlalchemy_url(name)
-    drop_database(postgres_admin, name)
 
 
 def _tables(url: str) -> set[str]:

@@ -1,12 +1,8 @@
 """A todo's version is a 64-bit column (revision 0004), up and down, on both databases."""
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import create_database, drop_database, postgres_sqlalchemy_url
 from tests.contract.helpers import stored
 from tests.factories import ALICE, T0, make_todo
 from todo_service.adapters.sql import SqlUnitOfWork, build_engine, migrate_to_head
@@ -14,17 +10,6 @@ from todo_service.adapters.sql.migrate import downgrade_to
 from todo_service.domain import Todo
 
 PAST_32_BITS = 2**31
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'todo.db'}"
-        return
-    admin: str = request.getfixturevalue("postgres_admin")
-    name = create_database(admin, prefix="todo_version")
-    yield postgres_sqlalchemy_url(name)
-    drop_database(admin, name)
 
 
 def _version_type(engine: sa.Engine) -> str:
@@ -54,10 +39,10 @@ def _toggle(engine: sa.Engine, todo: Todo) -> Todo:
 
 
 def test_a_todo_changes_past_two_to_the_31_and_the_column_migrates_down_only_when_it_fits(
-    database_url: str,
+    empty_database_url: str,
 ) -> None:
-    migrate_to_head(database_url)
-    engine = build_engine(database_url)
+    migrate_to_head(empty_database_url)
+    engine = build_engine(empty_database_url)
     try:
         assert _version_type(engine) == "BIGINT"
         (todo,) = stored(lambda: SqlUnitOfWork(engine), make_todo())
@@ -66,14 +51,14 @@ def test_a_todo_changes_past_two_to_the_31_and_the_column_migrates_down_only_whe
         assert _toggle(engine, todo).version == PAST_32_BITS
 
         with pytest.raises(RuntimeError, match="32-bit column cannot hold it"):
-            downgrade_to(database_url, "0003")
+            downgrade_to(empty_database_url, "0003")
         assert _version_type(engine) == "BIGINT"
 
         _set_version(engine, todo, 7)
-        downgrade_to(database_url, "0003")
+        downgrade_to(empty_database_url, "0003")
         assert _version_type(engine) == "INTEGER"
 
-        migrate_to_head(database_url)
+        migrate_to_head(empty_database_url)
         assert _version_type(engine) == "BIGINT"
         assert _toggle(engine, todo).version == 8
     finally:
