@@ -4,7 +4,7 @@ from typing import TypeVar
 from todo_service.application.errors import ConcurrentUpdateError, StaleWriteError
 from todo_service.application.ports import TodoRepository, UnitOfWork
 from todo_service.domain import Quota, Todo, TodoId, TodoNotFoundError, UserId
-from todo_service.domain.quota import grows_text, text_bytes
+from todo_service.domain.quota import text_bytes
 
 T = TypeVar("T")
 
@@ -51,11 +51,10 @@ def admit_new_todo(uow: UnitOfWork, quota: Quota, todo: Todo) -> None:
 def admit_change(uow: UnitOfWork, quota: Quota, before: Todo, after: Todo) -> None:
     """Count a change's text in its owner's usage; refuse one that grows it past the
     quota, as `admit_new_todo`. A change that keeps the text's size costs nothing."""
-    grown = text_bytes(after) - text_bytes(before)
-    if grown != 0:
-        usage = uow.users.change_usage(before.owner_id, 0, grown)
-        if grows_text(before, after):
-            quota.admit_change(usage, before, after)
+    resized = text_bytes(after) - text_bytes(before)
+    if resized != 0:
+        # The quota itself admits any change that does not grow the text.
+        quota.admit_change(uow.users.change_usage(before.owner_id, 0, resized), before, after)
 
 
 def release_todo(uow: UnitOfWork, todo: Todo) -> None:
