@@ -8,9 +8,8 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from todo_service.entrypoints.http.auth import MissingCredentialsError, bearer_caller, bearer_scheme
-from todo_service.entrypoints.http.error_table import spec_for
+from todo_service.entrypoints.http.exception_handlers import problem_for
 from todo_service.entrypoints.http.problem_causes import PROBLEM_CAUSE, problem_cause
-from todo_service.entrypoints.http.problem_details import problem_response
 from todo_service.entrypoints.http.recent_refusals import RecentRefusals
 
 
@@ -35,8 +34,7 @@ class BearerGate:
         self._limited = {id(route) for route in self._guarded if _may_be_rate_limited(route)}
         self._refusals = refusals
         error = MissingCredentialsError()
-        spec = spec_for(error)
-        self._refusal = problem_response(spec.status, str(error), spec.headers)
+        self._refusal = problem_for(error)
         self._cause = problem_cause(error)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -58,8 +56,7 @@ class BearerGate:
         if id(route) in self._limited:
             limited = self._refusals.refusal(credentials.credentials, scope["method"])
             if limited is not None:
-                spec = spec_for(limited)
-                return problem_response(spec.status, str(limited), spec.headers_for(limited))
+                return problem_for(limited)
         return None
 
     def _guarded_route(self, scope: Scope) -> BaseRoute | None:

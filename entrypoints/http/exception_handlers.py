@@ -19,7 +19,6 @@ def _field_location(request: Request) -> str:
 
 
 async def handle_mapped(request: Request, error: Exception) -> JSONResponse:
-    spec = spec_for(error)
     cause = problem_cause(error)
     if cause is not None:
         request.scope.setdefault("state", {})[PROBLEM_CAUSE] = cause
@@ -27,6 +26,12 @@ async def handle_mapped(request: Request, error: Exception) -> JSONResponse:
     if isinstance(error, InvalidValueError):
         loc = [_field_location(request), error.field]
         errors = [{"loc": loc, "msg": str(error), "type": "value_error"}]
+    return problem_for(error, errors)
+
+
+def problem_for(error: Exception, errors: list[dict[str, Any]] | None = None) -> JSONResponse:
+    """The answer the error table maps `error` to, wherever it is raised or found."""
+    spec = spec_for(error)
     # Every mapped exception's message is fixed or built from safe values only.
     return problem_response(spec.status, str(error), spec.headers_for(error), errors)
 
