@@ -17,6 +17,7 @@ _SIGNATURE_BYTES = 16
 # Changes whenever what a scope covers is spelled differently, so no old cursor passes.
 _SCOPE_VERSION = 2
 _INSTANT_FIELDS = frozenset({SortField.CREATED_AT, SortField.UPDATED_AT, SortField.DUE_AT})
+_INTEGER_FIELDS = frozenset({SortField.PRIORITY, SortField.ORDER})
 
 
 def _invalid() -> InvalidValueError:
@@ -100,7 +101,7 @@ def _parse_value(field: SortField, value: object) -> SortValue:
             return None
         if isinstance(value, str):
             return datetime.fromisoformat(value)
-    elif field is SortField.PRIORITY:
+    elif field in _INTEGER_FIELDS:
         if isinstance(value, int) and not isinstance(value, bool):
             return value
     elif isinstance(value, str):

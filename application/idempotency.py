@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from todo_service.application.plain import plain
-from todo_service.domain import InvalidValueError, Todo, TodoId, UserId
+from todo_service.domain import InvalidValueError, NewTodo, TodoId, UserId
 from todo_service.domain.todo import GIVEN_FIELDS
 
 DEFAULT_IDEMPOTENCY_TTL = timedelta(hours=24)
@@ -31,23 +31,26 @@ _DIGEST_HEX = 16
 _UNNAMED_FIELDS = ("title", "description", "priority", "due_at", "completed")
 
 
-def request_fingerprint(todo: Todo) -> str:
-    """What a retry must repeat to count as the same request: the todo's user-given fields."""
-    digests = {name: _digest(getattr(todo, name)) for name in GIVEN_FIELDS}
+def request_fingerprint(request: NewTodo) -> str:
+    """What a retry must repeat to count as the same request: its fields, as parsed
+    (`NewTodo.parsed`), so that `" Buy milk"` and `"Buy milk"` are one request, and an
+    order left to the service is the same on every retry."""
+    digests = {name: _digest(getattr(request, name)) for name in GIVEN_FIELDS}
     return _PREFIX + json.dumps(digests, separators=(",", ":"), sort_keys=True)
 
 
-def is_same_request(fingerprint: str, todo: Todo) -> bool:
-    """Whether `todo` repeats the request a key was recorded with, on the fields both know."""
+def is_same_request(fingerprint: str, request: NewTodo) -> bool:
+    """Whether `request` (parsed) repeats the one a key was recorded with, on the fields
+    both know."""
     if not fingerprint.startswith(_PREFIX):
-        values = [plain(getattr(todo, name)) for name in _UNNAMED_FIELDS]
+        values = [plain(getattr(request, name)) for name in _UNNAMED_FIELDS]
         return hmac.compare_digest(
             hashlib.sha256(json.dumps(values).encode()).hexdigest(), fingerprint
         )
     recorded: dict[str, str] = json.loads(fingerprint.removeprefix(_PREFIX))
     shared = recorded.keys() & GIVEN_FIELDS.keys()
     return bool(shared) and all(
-        hmac.compare_digest(recorded[name], _digest(getattr(todo, name))) for name in shared
+        hmac.compare_digest(recorded[name], _digest(getattr(request, name))) for name in shared
     )
 
 
@@ -66,5 +69,7 @@ class IdempotencyRecord:
     expires_at: datetime
 
     @classmethod
-    def for_todo(cls, key: str, todo: Todo, ttl: timedelta) -> "IdempotencyRecord":
-        return cls(todo.owner_id, key, request_fingerprint(todo), todo.id, todo.created_at + ttl)
+    def for_request(
+        cls, owner_id: UserId, key: str, request: NewTodo, todo_id: TodoId, expires_at: datetime
+    ) -> "IdempotencyRecord":
+        return cls(owner_id, key, request_fingerprint(request), todo_id, expires_at)

@@ -18,6 +18,7 @@ class SortField(StrEnum):
     DUE_AT = "due_at"
     PRIORITY = "priority"
     TITLE = "title"
+    ORDER = "order"
 
 
 class SortDirection(StrEnum):
@@ -54,7 +55,8 @@ SortValue = datetime | str | int | None
 
 
 def sort_value(todo: Todo, field: SortField) -> SortValue:
-    """The value a todo is ordered by: priority by rank, due date possibly missing."""
+    """The value a todo is ordered by: priority by rank, due date possibly missing,
+    `order` as the owner arranged the list."""
     match field:
         case SortField.CREATED_AT:
             return todo.created_at
@@ -66,6 +68,8 @@ def sort_value(todo: Todo, field: SortField) -> SortValue:
             return todo.priority.rank
         case SortField.TITLE:
             return todo.title
+        case SortField.ORDER:
+            return todo.order
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,6 +43,23 @@ class TodoRepository(Protocol):
         """Delete `todo` if it is still at `todo.version`; otherwise raise StaleWriteError."""
         ...
 
+    def save_all(self, todos: Sequence[Todo]) -> None:
+        """`save` each of `todos`, as one write where the store can: StaleWriteError
+        when any of them moved on (the unit of work then commits none of them)."""
+        ...
+
+    def remove_all(self, todos: Sequence[Todo]) -> None:
+        """`remove` each of `todos`, as one write where the store can: StaleWriteError
+        when any of them moved on or is gone (the unit of work then commits none of it)."""
+        ...
+
+    def matching(
+        self, owner_id: UserId, filters: TodoFilters, *, for_update: bool = False
+    ) -> Sequence[Todo]:
+        """Every one of the owner's todos that `filters` match, in no particular order;
+        `for_update` locks them to the transaction. At most the owner's quota of todos."""
+        ...
+
     def find(self, owner_id: UserId, query: TodoQuery) -> Sequence[Todo]:
         """The page `query` describes, plus the first todo after it when there is one.
 
@@ -77,6 +94,11 @@ class UserRepository(Protocol):
         ...
 
     def save(self, user: User) -> None: ...
+
+    def hold(self, user_id: UserId) -> None:
+        """Hold the user until the transaction ends, as `change_usage` does, changing nothing:
+        other transactions that hold the user or change their usage wait."""
+        ...
 
     def change_usage(self, user_id: UserId, todos: int, text_bytes: int) -> Usage:
         """Record that the user's todos and text (UTF-8 bytes) change by these amounts in

@@ -4,12 +4,15 @@ from todo_service.application.use_cases import (
     CreateTodo,
     CurrentUser,
     DeleteTodo,
+    DeleteTodos,
     GetTodo,
     ListTodos,
+    MoveTodo,
     PurgeExpiredIdempotencyKeys,
     SetUserActive,
     ToggleTodo,
     UpdateTodo,
+    UpdateTodos,
 )
 
 
@@ -26,7 +29,10 @@ class TodoService:
     update_todo: UpdateTodo
     delete_todo: DeleteTodo
     toggle_todo: ToggleTodo
+    move_todo: MoveTodo
     list_todos: ListTodos
+    delete_todos: DeleteTodos
+    update_todos: UpdateTodos
     current_user: CurrentUser
     set_user_active: SetUserActive
     purge_expired_idempotency_keys: PurgeExpiredIdempotencyKeys

@@ -9,6 +9,7 @@ from todo_service.domain.errors import (
     UserNotFoundError,
     VersionConflictError,
 )
+from todo_service.domain.ordering import After, Before, Edge, Placement
 from todo_service.domain.quota import Quota, Usage
 from todo_service.domain.todo import UNSET, NewTodo, Todo, TodoChanges, TodoId, Unset
 from todo_service.domain.user import User, UserId
@@ -16,6 +17,10 @@ from todo_service.domain.values import Priority
 
 __all__ = [
     "UNSET",
+    "After",
+    "Before",
+    "Edge",
+    "Placement",
     "DomainError",
     "InvalidValueError",
     "NewTodo",

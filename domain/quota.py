@@ -2,7 +2,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from todo_service.domain.errors import QuotaExceededError
-from todo_service.domain.todo import Todo
+from todo_service.domain.todo import NewTodo, Todo
 
 # Safe defaults: far above a person's todo list, far below what fills a disk. The
 # largest todo holds 20,800 bytes of text (200 + 5000 characters of 4 bytes each).
@@ -10,8 +10,9 @@ DEFAULT_MAX_TODOS: Final = 10_000
 DEFAULT_MAX_TEXT_BYTES: Final = 10_000_000
 
 
-def text_bytes(todo: Todo) -> int:
-    """The text a todo stores: its title and description, in UTF-8 bytes."""
+def text_bytes(todo: Todo | NewTodo) -> int:
+    """The text a todo stores (or a request to create one asks to): its title and
+    description, in UTF-8 bytes."""
     return len(todo.title.encode()) + len((todo.description or "").encode())
 
 
@@ -39,7 +40,7 @@ class Quota:
         if self.max_todos < 1 or self.max_text_bytes < 1:
             raise ValueError("a quota must allow at least one todo and one byte of text")
 
-    def admit_new(self, usage: Usage, todo: Todo) -> None:
+    def admit_new(self, usage: Usage, todo: Todo | NewTodo) -> None:
         """Raise QuotaExceededError unless the user may add `todo` to what they have."""
         if usage.todos + 1 > self.max_todos:
             raise QuotaExceededError(

@@ -14,6 +14,8 @@ from todo_service.domain.values import (
     parse_description,
     parse_instant,
     parse_optional_instant,
+    parse_optional_order,
+    parse_order,
     parse_priority,
     parse_title,
 )
@@ -42,6 +44,13 @@ class NewTodo:
     priority: Priority = Priority.MEDIUM
     due_at: datetime | None = None
     completed: bool = False
+    # Where it stands in the owner's list; None puts it at the end (CreateTodo does).
+    order: int | None = None
+
+    def parsed(self) -> "NewTodo":
+        """This request with every field checked and normalised by its rule
+        (InvalidValueError otherwise): what the todo will hold, but for an order left None."""
+        return NewTodo(**{name: parse(getattr(self, name)) for name, parse in GIVEN_FIELDS.items()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +62,7 @@ class TodoChanges:
     priority: Priority | Unset = UNSET
     due_at: datetime | Unset | None = UNSET
     completed: bool | Unset = UNSET
+    order: int | Unset = UNSET
 
 
 # The fields a user gives (NewTodo's, and TodoChanges' alike), each with the rule that
@@ -65,6 +75,7 @@ GIVEN_FIELDS: Final[Mapping[str, Callable[[Any], object]]] = {
     "priority": parse_priority,
     "due_at": partial(parse_optional_instant, "due_at"),
     "completed": parse_completed,
+    "order": parse_optional_order,
 }
 
 
@@ -82,12 +93,14 @@ class Todo:
     completed_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    order: int = 0
     version: int = field(default=1)
 
     def __post_init__(self) -> None:
         if parse_title(self.title) != self.title:
             raise InvalidValueError("title", "must be stripped of surrounding whitespace")
         parse_description(self.description)
+        parse_order(self.order)
         for name in ("due_at", "completed_at", "created_at", "updated_at"):
             object.__setattr__(self, name, parse_optional_instant(name, getattr(self, name)))
         if not 1 <= self.version <= MAX_VERSION:
@@ -97,8 +110,12 @@ class Todo:
 
     @classmethod
     def create(cls, todo_id: TodoId, owner_id: UserId, new: NewTodo, now: datetime) -> "Todo":
+        """A todo as `new` asks, at version 1. It cannot see the owner's list: one without
+        an order stands at 0 (CreateTodo places it at the end of the list first)."""
         now = parse_instant("now", now)
         given = {name: parse(getattr(new, name)) for name, parse in GIVEN_FIELDS.items()}
+        if given["order"] is None:
+            given["order"] = 0
         return cls(
             id=todo_id,
             owner_id=owner_id,

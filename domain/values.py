@@ -72,6 +72,24 @@ def parse_description(raw: str | None) -> str | None:
     return raw
 
 
+# A todo's manual order: an integer JavaScript holds exactly (Number.MAX_SAFE_INTEGER).
+MAX_ORDER = 2**53 - 1
+MIN_ORDER = -MAX_ORDER
+
+
+def parse_order(raw: int) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise InvalidValueError("order", "must be an integer")
+    if not MIN_ORDER <= raw <= MAX_ORDER:
+        raise InvalidValueError("order", f"must be between {MIN_ORDER} and {MAX_ORDER}")
+    return raw
+
+
+def parse_optional_order(raw: int | None) -> int | None:
+    """An order, or None: a new todo without one is placed by the service."""
+    return None if raw is None else parse_order(raw)
+
+
 def parse_instant(field: str, raw: datetime) -> datetime:
     """An aware timestamp, normalised to UTC; the domain never guesses a timezone."""
     if raw.tzinfo is None or raw.utcoffset() is None:

@@ -13,12 +13,15 @@ from todo_service.application.use_cases import (
     CreateTodo,
     CurrentUser,
     DeleteTodo,
+    DeleteTodos,
     GetTodo,
     ListTodos,
+    MoveTodo,
     PurgeExpiredIdempotencyKeys,
     SetUserActive,
     ToggleTodo,
     UpdateTodo,
+    UpdateTodos,
 )
 from todo_service.entrypoints import configuration
 from todo_service.entrypoints.database_watch import DatabaseWatch
@@ -85,6 +88,9 @@ class Container(containers.DeclarativeContainer):
     )
     delete_todo = providers.Singleton(DeleteTodo, unit_of_work, rate_limits=rate_limits)
     toggle_todo = providers.Singleton(ToggleTodo, unit_of_work, clock, rate_limits=rate_limits)
+    move_todo = providers.Singleton(MoveTodo, unit_of_work, clock, rate_limits=rate_limits)
+    delete_todos = providers.Singleton(DeleteTodos, unit_of_work, rate_limits=rate_limits)
+    update_todos = providers.Singleton(UpdateTodos, unit_of_work, clock, rate_limits=rate_limits)
     list_todos = providers.Singleton(
         ListTodos,
         unit_of_work,
@@ -103,7 +109,10 @@ class Container(containers.DeclarativeContainer):
         update_todo=update_todo,
         delete_todo=delete_todo,
         toggle_todo=toggle_todo,
+        move_todo=move_todo,
         list_todos=list_todos,
+        delete_todos=delete_todos,
+        update_todos=update_todos,
         current_user=current_user,
         set_user_active=set_user_active,
         purge_expired_idempotency_keys=purge_expired_idempotency_keys,

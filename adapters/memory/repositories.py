@@ -36,6 +36,19 @@ class InMemoryTodoRepository(TodoRepository):
         self._require_stored_version(todo, todo.version)
         self._journal.write(self._todos, todo.id, None)
 
+    def save_all(self, todos: Sequence[Todo]) -> None:
+        for todo in todos:
+            self.save(todo)
+
+    def remove_all(self, todos: Sequence[Todo]) -> None:
+        for todo in todos:
+            self.remove(todo)
+
+    def matching(
+        self, owner_id: UserId, filters: TodoFilters, *, for_update: bool = False
+    ) -> Sequence[Todo]:
+        return self._matching(owner_id, filters)
+
     def find(self, owner_id: UserId, query: TodoQuery) -> Sequence[Todo]:
         field, direction = query.sort.field, query.sort.direction
 
@@ -88,6 +101,9 @@ class InMemoryUserRepository(UserRepository):
 
     def save(self, user: User) -> None:
         self._journal.write(self._users, user.id, user)
+
+    def hold(self, user_id: UserId) -> None:
+        """Nothing to lock: units of work on one store run one at a time."""
 
     def change_usage(self, user_id: UserId, todos: int, text_bytes: int) -> Usage:
         # Counted from the store itself, which the caller has not changed yet; nothing

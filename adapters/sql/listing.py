@@ -17,6 +17,7 @@ _SORT_COLUMNS: dict[SortField, sa.Column[Any]] = {
     SortField.DUE_AT: todos_table.c.due_at,
     SortField.PRIORITY: todos_table.c.priority,
     SortField.TITLE: todos_table.c.title,
+    SortField.ORDER: todos_table.c.order,
 }
 _LIKE_ESCAPE = "\\"
 _c = todos_table.c
@@ -97,6 +98,19 @@ def count_listing(owner_id: UserId, filters: TodoFilters) -> Listing:
     values = _filter_values(filters)
     statement = _count_statement(frozenset(values))
     return Listing(statement, {**values, "owner": owner_id.value})
+
+
+def matching_listing(owner_id: UserId, filters: TodoFilters, *, for_update: bool) -> Listing:
+    """Every one of the owner's todos that `filters` match, locked with `for_update`."""
+    values = _filter_values(filters)
+    statement = _matching_statement(frozenset(values), for_update)
+    return Listing(statement, {**values, "owner": owner_id.value})
+
+
+@cache
+def _matching_statement(filters: frozenset[str], for_update: bool) -> sa.Select[Any]:
+    statement = sa.select(todos_table).where(*_where(filters))
+    return statement.with_for_update() if for_update else statement
 
 
 def _where(filters: frozenset[str]) -> list[ColumnElement[bool]]:

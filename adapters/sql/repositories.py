@@ -1,6 +1,7 @@
 from collections.abc import Sequence
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import RowMapping
 
 from todo_service.adapters.sql.listing import (
@@ -9,6 +10,7 @@ from todo_service.adapters.sql.listing import (
     Listing,
     count_listing,
     find_listing,
+    matching_listing,
 )
 from todo_service.adapters.sql.mapping import IDEMPOTENCY_KEYS, TODOS, USERS
 from todo_service.adapters.sql.session import SqlSession
@@ -40,15 +42,32 @@ class SqlTodoRepository(TodoRepository):
         return TODOS.load(rows[0]) if rows else None
 
     def save(self, todo: Todo) -> None:
-        values = TODOS.values(todo)
-        key = _key(values.pop("id"), values.pop("user_id"), todo.version - 1)
-        if self._session.write_count(self._statements.save_todo, {**values, **key}) == 0:
-            raise StaleWriteError
+        self.save_all([todo])
 
     def remove(self, todo: Todo) -> None:
-        key = _key(todo.id, todo.owner_id.value, todo.version)
-        if self._session.write_count(self._statements.remove_todo, key) == 0:
+        self.remove_all([todo])
+
+    def save_all(self, todos: Sequence[Todo]) -> None:
+        self._write_each(self._statements.save_todo, [_saved(todo) for todo in todos])
+
+    def remove_all(self, todos: Sequence[Todo]) -> None:
+        keys = [_key(todo.id, todo.owner_id.value, todo.version) for todo in todos]
+        self._write_each(self._statements.remove_todo, keys)
+
+    def _write_each(self, statement: sa.Executable, rows: list[dict[str, object]]) -> None:
+        """One statement per row, sent together (psycopg pipelines an executemany)."""
+        if rows and self._session.write_count(statement, rows) != len(rows):
             raise StaleWriteError
+
+    def matching(
+        self, owner_id: UserId, filters: TodoFilters, *, for_update: bool = False
+    ) -> Sequence[Todo]:
+        listing = matching_listing(owner_id, filters, for_update=for_update)
+        if for_update:
+            rows = self._session.read_for_update(listing.statement, listing.parameters)
+        else:
+            rows = self._read(listing, filters)
+        return [TODOS.load(row) for row in rows]
 
     def find(self, owner_id: UserId, query: TodoQuery) -> Sequence[Todo]:
         listing = find_listing(owner_id, query)
@@ -112,6 +131,10 @@ class SqlUserRepository(UserRepository):
     def save(self, user: User) -> None:
         self._session.write(self._statements.save_user, USERS.values(user))
 
+    def hold(self, user_id: UserId) -> None:
+        # The usage upsert's row lock, moving nothing: what holds the user for a quota.
+        self.change_usage(user_id, 0, 0)
+
     def change_usage(self, user_id: UserId, todos: int, text_bytes: int) -> Usage:
         moved = {"user_id": user_id.value, "todos": todos, "text_bytes": text_bytes}
         [row] = self._session.write_returning(self._statements.change_usage, moved)
@@ -139,6 +162,13 @@ class SqlIdempotencyRepository(IdempotencyRepository):
 
     def purge_expired(self, now: datetime) -> int:
         return self._session.write_count(self._statements.purge_keys, {"now": now})
+
+
+def _saved(todo: Todo) -> dict[str, object]:
+    """The parameters that store `todo` over the version it was changed from."""
+    values = TODOS.values(todo)
+    key = _key(values.pop("id"), values.pop("user_id"), todo.version - 1)
+    return {**values, **key}
 
 
 def _key(todo_id: TodoId, user_id: str, version: int) -> dict[str, object]:

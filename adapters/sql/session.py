@@ -6,7 +6,8 @@ from sqlalchemy.sql import Executable
 
 from todo_service.adapters.sql.errors import storage_errors
 
-Params = Mapping[str, Any] | None
+# One row's values, or a list of them (an executemany).
+Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
 
 
 class SqlSession:

@@ -62,6 +62,7 @@ class TodoRow(TableModel, table=True):
         sa.Index(None, "user_id", "due_at", "id"),
         sa.Index(None, "user_id", "priority", "id"),
         sa.Index(None, "user_id", "title", "id"),
+        sa.Index(None, "user_id", "order", "id"),
         # `q`, a substring of the folded title, found by trigrams (pg_trgm): PostgreSQL only.
         sa.Index(
             "ix_todos_title_folded_trgm",
@@ -90,6 +91,11 @@ class TodoRow(TableModel, table=True):
     completed_at: datetime | None = Field(sa_column=_instant(nullable=True))
     created_at: datetime = Field(sa_column=_instant(nullable=False))
     updated_at: datetime = Field(sa_column=_instant(nullable=False))
+    # The owner's manual order (`domain.ordering`); the default serves a release that
+    # does not know the column yet, during a rolling deploy (migration 0007).
+    order: int = Field(
+        sa_column=sa.Column(sa.BigInteger(), nullable=False, server_default=sa.text("0"))
+    )
     version: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
 
 

@@ -1,3 +1,4 @@
+from todo_service.application.use_cases.bulk import DeleteTodos, UpdateTodos
 from todo_service.application.use_cases.create_todo import CreateTodo
 from todo_service.application.use_cases.current_user import (
     Authenticate,
@@ -8,6 +9,7 @@ from todo_service.application.use_cases.current_user import (
 from todo_service.application.use_cases.delete_todo import DeleteTodo
 from todo_service.application.use_cases.get_todo import GetTodo
 from todo_service.application.use_cases.list_todos import ListTodos, ListTodosRequest
+from todo_service.application.use_cases.move_todo import MoveTodo
 from todo_service.application.use_cases.purge_idempotency_keys import PurgeExpiredIdempotencyKeys
 from todo_service.application.use_cases.set_user_active import SetUserActive
 from todo_service.application.use_cases.toggle_todo import ToggleTodo
@@ -20,11 +22,14 @@ __all__ = [
     "CreateTodo",
     "CurrentUser",
     "DeleteTodo",
+    "DeleteTodos",
     "GetTodo",
     "ListTodos",
     "ListTodosRequest",
+    "MoveTodo",
     "PurgeExpiredIdempotencyKeys",
     "SetUserActive",
     "ToggleTodo",
     "UpdateTodo",
+    "UpdateTodos",
 ]

@@ -1,9 +1,9 @@
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from todo_service.application.errors import ConcurrentUpdateError, StaleWriteError
 from todo_service.application.ports import TodoRepository, UnitOfWork
-from todo_service.domain import Quota, Todo, TodoId, TodoNotFoundError, UserId
+from todo_service.domain import NewTodo, Quota, Todo, TodoId, TodoNotFoundError, UserId
 from todo_service.domain.quota import text_bytes
 
 T = TypeVar("T")
@@ -37,15 +37,15 @@ def retry_stale_writes(attempt: Callable[[], T]) -> T:
     raise ConcurrentUpdateError
 
 
-def admit_new_todo(uow: UnitOfWork, quota: Quota, todo: Todo) -> None:
-    """Count `todo` in its owner's usage, or refuse it (QuotaExceededError) if it takes
-    them past their quota.
+def admit_new_todo(uow: UnitOfWork, quota: Quota, owner_id: UserId, new: NewTodo) -> None:
+    """Count a todo `new` asks for in its owner's usage, or refuse it (QuotaExceededError)
+    if it takes them past their quota.
 
     The owner stays locked until the unit of work ends, so that concurrent writers
     for the same owner are checked one after the other and cannot overshoot together;
     a refusal ends the unit of work uncommitted, and the count with it.
     """
-    quota.admit_new(uow.users.change_usage(todo.owner_id, 1, text_bytes(todo)), todo)
+    quota.admit_new(uow.users.change_usage(owner_id, 1, text_bytes(new)), new)
 
 
 def admit_change(uow: UnitOfWork, quota: Quota, before: Todo, after: Todo) -> None:
@@ -57,6 +57,6 @@ def admit_change(uow: UnitOfWork, quota: Quota, before: Todo, after: Todo) -> No
         quota.admit_change(uow.users.change_usage(before.owner_id, 0, resized), before, after)
 
 
-def release_todo(uow: UnitOfWork, todo: Todo) -> None:
-    """Take a todo about to be removed out of its owner's usage."""
-    uow.users.change_usage(todo.owner_id, -1, -text_bytes(todo))
+def release_todos(uow: UnitOfWork, owner_id: UserId, todos: Sequence[Todo]) -> None:
+    """Take the owner's todos about to be removed out of their usage."""
+    uow.users.change_usage(owner_id, -len(todos), -sum(map(text_bytes, todos)))

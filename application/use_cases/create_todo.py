@@ -1,3 +1,4 @@
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from todo_service.application.errors import IdempotencyConflictError
@@ -9,8 +10,10 @@ from todo_service.application.idempotency import (
 )
 from todo_service.application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from todo_service.application.rate_limits import NO_RATE_LIMITS, Access, RateLimits
-from todo_service.application.use_cases.common import admit_new_todo
-from todo_service.domain import NewTodo, Quota, Todo, User, UserId
+from todo_service.application.use_cases.common import admit_new_todo, retry_stale_writes
+from todo_service.application.use_cases.placing import place_new
+from todo_service.domain import NewTodo, Quota, Todo, TodoId, User, UserId
+from todo_service.domain.ordering import Edge
 from todo_service.domain.quota import DEFAULT_QUOTA
 
 
@@ -24,6 +27,8 @@ class CreateTodo:
     - The due date must carry a timezone offset and is stored in UTC.
     - The service sets the id, the timestamps and version 1; a todo created completed
       is completed now.
+    - Without an `order` the todo goes to the end of the user's list (`sort=order:asc`);
+      with one it takes that order as it is (any integer within ±(2^53-1)).
     - A user seen for the first time is recorded; a deactivated user may not create.
     - With an idempotency key (per user, alive for 24 hours by default): a retry with
       the same key and the same request returns the original todo, even when the
@@ -54,31 +59,42 @@ class CreateTodo:
 
     def __call__(self, actor: UserId, new: NewTodo, idempotency_key: str | None = None) -> Todo:
         self._rate_limits.admit(actor, Access.WRITE)
-        now = self._clock.now()
-        todo = Todo.create(self._ids.new_todo_id(), actor, new, now)
+        request = new.parsed()
         key = None if idempotency_key is None else parse_idempotency_key(idempotency_key)
+        todo_id = self._ids.new_todo_id()
+        return retry_stale_writes(lambda: self._attempt(actor, request, key, todo_id))
+
+    def _attempt(self, actor: UserId, request: NewTodo, key: str | None, todo_id: TodoId) -> Todo:
+        now = self._clock.now()
         with self._unit_of_work() as uow:
             uow.users.add_if_absent(
                 User(actor, email=None, name=None, created_at=now)
             ).require_active()
             if key is not None:
-                record = IdempotencyRecord.for_todo(key, todo, self._idempotency_ttl)
-                original = self._replayed(uow, record, todo, now)
+                expires_at = now + self._idempotency_ttl
+                record = IdempotencyRecord.for_request(actor, key, request, todo_id, expires_at)
+                original = self._replayed(uow, record, request, now)
                 if original is not None:
                     return original
-            admit_new_todo(uow, self._quota, todo)
+            # Holds the user from here on: the end of the list cannot move under us.
+            admit_new_todo(uow, self._quota, actor, request)
+            if request.order is None:
+                placed = place_new(uow.todos, actor, Edge.END, now)
+                uow.todos.save_all(placed.renumbered)
+                request = replace(request, order=placed.order)
+            todo = Todo.create(todo_id, actor, request, now)
             uow.todos.add(todo)
             uow.commit()
         return todo
 
     def _replayed(
-        self, uow: UnitOfWork, record: IdempotencyRecord, todo: Todo, now: datetime
+        self, uow: UnitOfWork, record: IdempotencyRecord, request: NewTodo, now: datetime
     ) -> Todo | None:
         """The todo an earlier use of the key created, or None when this request wins the key."""
         holder = uow.idempotency.claim(record, now)
         if holder == record:
             return None
-        if not is_same_request(holder.fingerprint, todo):
+        if not is_same_request(holder.fingerprint, request):
             raise IdempotencyConflictError
         original = uow.todos.get(record.owner_id, holder.todo_id)
         if original is None:

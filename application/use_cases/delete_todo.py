@@ -1,6 +1,6 @@
 from todo_service.application.ports import UnitOfWorkFactory
 from todo_service.application.rate_limits import NO_RATE_LIMITS, Access, RateLimits
-from todo_service.application.use_cases.common import load_owned, release_todo, retry_stale_writes
+from todo_service.application.use_cases.common import load_owned, release_todos, retry_stale_writes
 from todo_service.domain import TodoId, UserId
 
 
@@ -26,7 +26,7 @@ class DeleteTodo:
             with self._unit_of_work() as uow:
                 todo = load_owned(uow.todos, actor, todo_id, for_update=True)
                 todo.require_version(expected_version)
-                release_todo(uow, todo)
+                release_todos(uow, actor, [todo])
                 uow.todos.remove(todo)
                 uow.commit()
 

@@ -14,8 +14,9 @@ from todo_service.entrypoints.http.problem_causes import PROBLEM_CAUSE, problem_
 from todo_service.entrypoints.http.problem_details import problem_response
 
 
-def _field_location(request: Request) -> str:
-    return "query" if request.method == "GET" else "body"
+def _field_location(request: Request, field: str) -> str:
+    # A bulk DELETE or PATCH takes its filters from the query and its changes from the body.
+    return "query" if request.method == "GET" or field in request.query_params else "body"
 
 
 async def handle_mapped(request: Request, error: Exception) -> JSONResponse:
@@ -24,7 +25,7 @@ async def handle_mapped(request: Request, error: Exception) -> JSONResponse:
         request.scope.setdefault("state", {})[PROBLEM_CAUSE] = cause
     errors = None
     if isinstance(error, InvalidValueError):
-        loc = [_field_location(request), error.field]
+        loc = [_field_location(request, error.field), error.field]
         errors = [{"loc": loc, "msg": str(error), "type": "value_error"}]
     return problem_for(error, errors)
 
