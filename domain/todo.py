@@ -50,7 +50,8 @@ class NewTodo:
     def parsed(self) -> "NewTodo":
         """This request with every field checked and normalised by its rule
         (InvalidValueError otherwise): what the todo will hold, but for an order left None."""
-        return NewTodo(**{name: parse(getattr(self, name)) for name, parse in GIVEN_FIELDS.items()})
+        parsed = {name: parse(getattr(self, name)) for name, parse in GIVEN_FIELDS.items()}
+        return NewTodo(**parsed)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

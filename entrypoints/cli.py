@@ -48,7 +48,12 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     announce(settings)
     metrics = serving_metrics(settings)  # METRICS_PORT's endpoint, before any worker starts
     if settings.workers == 1:
-        app = create_app(container, metrics=metrics, cors=CorsPolicy.from_settings(settings))
+        app = create_app(
+            container,
+            metrics=metrics,
+            cors=CorsPolicy.from_settings(settings),
+            public_base_url=settings.base_url,
+        )
         uvicorn.run(app, **server)
     else:
         # Each worker builds its own app from the same environment; checked above.

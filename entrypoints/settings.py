@@ -34,6 +34,17 @@ _ORIGIN = re.compile(
     rf"(?P<scheme>https?)://(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9a-f:.]+\])(?::(?P<port>[1-9][0-9]*))?"
 )
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
+# Where clients reach the service: an origin as above, or one with a path below it.
+_BASE_URL = re.compile(rf"{_ORIGIN.pattern}(?P<path>(?:/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)*)")
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def default_base_url(host: str, port: int) -> str:
+    """The URL `todo serve` answers on when it listens on `host`:`port`."""
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 _REDIS_SCHEMES = frozenset({"redis", "rediss", "unix"})
 
 
@@ -306,8 +317,14 @@ class Settings(ServiceSettings, BaseSettings):
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore")
 
-    host: str = Field(default="127.0.0.1", description="Address `serve` listens on.")
-    port: int = Field(default=8000, ge=1, le=65535, description="Port `serve` listens on.")
+    host: str = Field(default=DEFAULT_HOST, description="Address `serve` listens on.")
+    port: int = Field(default=DEFAULT_PORT, ge=1, le=65535, description="Port `serve` listens on.")
+    public_base_url: str | None = Field(
+        default=None,
+        description="Where clients reach the API, scheme://host[:port][/path] (e.g. "
+        "https://todo.example.com): each todo's `url` and `Location` are built from it, "
+        "never from a request's headers; unset: http://HOST:PORT.",
+    )
     log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
         default="info", description="Log level of the JSON log lines on stderr."
     )
@@ -373,6 +390,29 @@ class Settings(ServiceSettings, BaseSettings):
             _require_origin(origin)
         return value
 
+    @field_validator("public_base_url", mode="before")
+    @classmethod
+    def _empty_url_means_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("public_base_url")
+    @classmethod
+    def _exact_base_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            _require_url(
+                _BASE_URL,
+                value,
+                "a base URL: scheme://host[:port][/path] with http or https, the host in lower "
+                "case, without a trailing slash, query, fragment or the default port "
+                "(e.g. https://todo.example.com)",
+            )
+        return value
+
+    @property
+    def base_url(self) -> str:
+        """PUBLIC_BASE_URL, else the address `serve` listens on."""
+        return self.public_base_url or default_base_url(self.host, self.port)
+
     @field_validator("metrics_port", mode="before")
     @classmethod
     def _empty_port_means_off(cls, value: object) -> object:
@@ -397,13 +437,19 @@ def _require_origin(value: str) -> None:
     """A browser's `Origin` is compared as a string, so only the form it sends can ever match."""
     if value == "*":
         raise ValueError("`*` is refused: name each origin whose pages may call the API")
-    match = _ORIGIN.fullmatch(value)
+    _require_url(
+        _ORIGIN,
+        value,
+        "an origin as a browser sends it: scheme://host[:port] in lower case, without a path, "
+        "a trailing slash or the default port (e.g. https://app.example.com)",
+    )
+
+
+def _require_url(shape: re.Pattern[str], value: str, described: str) -> None:
+    """`value` in exactly the one spelling `shape` allows, or ValueError saying which."""
+    match = shape.fullmatch(value)
     if match is None or (match["port"] or "") == _DEFAULT_PORTS[match["scheme"]]:
-        raise ValueError(
-            f"{value!r} is not an origin as a browser sends it: scheme://host[:port] in lower "
-            "case, without a path, a trailing slash or the default port "
-            "(e.g. https://app.example.com)"
-        )
+        raise ValueError(f"{value!r} is not {described}")
     if match["port"] is not None and int(match["port"]) > 65535:
         raise ValueError(f"{value!r} has a port past 65535")
 

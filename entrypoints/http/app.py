@@ -17,6 +17,7 @@ from todo_service.entrypoints.http.cors import CorsPolicy, CorsPreflight
 from todo_service.entrypoints.http.docs import add_docs_pages
 from todo_service.entrypoints.http.examples import with_nulls
 from todo_service.entrypoints.http.exception_handlers import exception_handlers, handle_mapped
+from todo_service.entrypoints.http.links import TodoLinks
 from todo_service.entrypoints.http.operation_ids import operation_id
 from todo_service.entrypoints.http.problem_details import PROBLEM_JSON
 from todo_service.entrypoints.http.recent_refusals import RecentRefusals
@@ -24,6 +25,7 @@ from todo_service.entrypoints.http.request_log import RequestLogMiddleware, Resp
 from todo_service.entrypoints.http.response_headers import ResponseHeadersMiddleware
 from todo_service.entrypoints.http.routes import health, todos, users
 from todo_service.entrypoints.http.server import tune_garbage_collector
+from todo_service.entrypoints.settings import DEFAULT_HOST, DEFAULT_PORT, default_base_url
 
 if TYPE_CHECKING:
     from todo_service.entrypoints.http.metrics.recorders import HttpMetrics
@@ -57,6 +59,8 @@ class EdgeFirstFastAPI(FastAPI):
     cors: CorsPolicy | None = None
     # The tokens the rate limit refused, answered at the gate until their Retry-After.
     recent_refusals: RecentRefusals
+    # Each todo's `url` and `Location`, from PUBLIC_BASE_URL (`create_app`).
+    todo_links: TodoLinks
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -77,11 +81,14 @@ def create_app(
     *,
     metrics: "HttpMetrics | None" = None,
     cors: CorsPolicy | None = None,
+    public_base_url: str = default_base_url(DEFAULT_HOST, DEFAULT_PORT),
 ) -> FastAPI:
     """The HTTP entrypoint over a built container; its routes ask that container (`provided`).
 
     `metrics` (METRICS_PORT) record every request, and the storage's connection pool;
-    `cors` (CORS_ALLOW_ORIGINS) lets the pages of its origins call the API from a browser.
+    `cors` (CORS_ALLOW_ORIGINS) lets the pages of its origins call the API from a browser;
+    `public_base_url` (PUBLIC_BASE_URL) is where clients reach it, which each todo's
+    `url` names.
     """
 
     @asynccontextmanager
@@ -116,6 +123,7 @@ def create_app(
     )
     app.state.container = container
     app.cors = cors
+    app.todo_links = TodoLinks(public_base_url)
     if metrics is not None:
         app.observer = metrics.observe
         metrics.watch(container)

@@ -19,4 +19,9 @@ def create_app_from_environment() -> FastAPI:
     container = build_container(settings, on_event_loop=True)
     require_serving_configuration(container)
     cors = CorsPolicy.from_settings(settings)
-    return create_app(container, metrics=worker_metrics(settings), cors=cors)
+    return create_app(
+        container,
+        metrics=worker_metrics(settings),
+        cors=cors,
+        public_base_url=settings.base_url,
+    )

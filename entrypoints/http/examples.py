@@ -25,6 +25,7 @@ TODO_CREATE_EXAMPLES: dict[str, Any] = {
             "priority": "high",
             "due_at": "2026-11-27T17:00:00+01:00",
             "completed": False,
+            "order": 65536,
         },
     },
 }
@@ -32,6 +33,20 @@ TODO_PATCH_EXAMPLES: dict[str, Any] = {
     "rename": {"summary": "Change the title", "value": {"title": "Buy oat milk"}},
     "clear": {"summary": "Clear the due date", "value": {"due_at": OPENAPI_NULL}},
     "complete": {"summary": "Mark done", "value": {"completed": True}},
+    "reorder": {"summary": "Set its place in the list", "value": {"order": 98304}},
+}
+TODO_MOVE_EXAMPLES: dict[str, Any] = {
+    "before": {
+        "summary": "Just before another todo",
+        "value": {"before": TODO_EXAMPLE["id"]},
+    },
+    "after": {"summary": "Just after another todo", "value": {"after": TODO_EXAMPLE["id"]}},
+    "start": {"summary": "To the top of the list", "value": {"to": "start"}},
+    "end": {"summary": "To the bottom of the list", "value": {"to": "end"}},
+}
+TODOS_PATCH_EXAMPLES: dict[str, Any] = {
+    "complete": {"summary": "Mark all as complete", "value": {"completed": True}},
+    "reopen": {"summary": "Mark all as open", "value": {"completed": False}},
 }
 
 

@@ -5,7 +5,14 @@ from uuid import UUID
 
 from fastapi import Header, Path, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+)
 
 from todo_service.application import ListTodosRequest, TodoFilters
 from todo_service.application.listing import DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET, Sort
@@ -118,9 +125,8 @@ def names_etag(if_none_match: str, etag: str) -> bool:
     return if_none_match.strip() == "*" or etag[1:-1] in _ANY_TAGS.findall(if_none_match)
 
 
-class TodoListQuery(BaseModel):
-    """The list operation's query parameters: the filters (named as in TodoFilters, but
-    `q`), the sort and the page. Unknown parameters are ignored."""
+class TodoFilterQuery(BaseModel):
+    """Which of the caller's todos: the list's filters, named as in TodoFilters but `q`."""
 
     completed: bool | None = Field(None, description="Only done (true) or open (false) todos.")
     priority: Priority | None = Field(None, description="Only this priority.")
@@ -135,6 +141,25 @@ class TodoListQuery(BaseModel):
     due_after: Instant | None = Field(
         None, description="Due strictly after this instant (with offset)."
     )
+
+    def to_filters(self) -> TodoFilters:
+        return TodoFilters(**{field.name: getattr(self, field.name) for field in _FILTERS})
+
+
+class TodoSelection(TodoFilterQuery):
+    """The todos a bulk action changes: those the filters match, all of them without one.
+
+    Any other query parameter is refused (422), unlike the list's: a misspelt filter
+    must not turn "delete my completed todos" into "delete all my todos".
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class TodoListQuery(TodoFilterQuery):
+    """The list operation's query parameters: the filters, the sort and the page.
+    Unknown parameters are ignored."""
+
     sort: str = Field(
         str(Sort()), description=f"{Sort.SYNTAX}; ties broken by id.", examples=["due_at:asc"]
     )
@@ -147,8 +172,7 @@ class TodoListQuery(BaseModel):
     )
 
     def to_request(self) -> ListTodosRequest:
-        filters = TodoFilters(**{field.name: getattr(self, field.name) for field in _FILTERS})
-        return ListTodosRequest(filters, self.sort, self.limit, self.offset, self.cursor)
+        return ListTodosRequest(self.to_filters(), self.sort, self.limit, self.offset, self.cursor)
 
 
 _FILTERS = fields(TodoFilters)

@@ -6,6 +6,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from todo_service.domain import Todo
+from todo_service.entrypoints.http.links import TodoLinks
 from todo_service.entrypoints.http.parameters import names_etag
 from todo_service.entrypoints.http.schemas import TodoOut
 
@@ -49,6 +50,7 @@ def json_response(
 
 def todo_response(
     todo: Todo,
+    links: TodoLinks,
     status: int = 200,
     headers: Mapping[str, str] | None = None,
     *,
@@ -59,7 +61,9 @@ def todo_response(
     etag = f'"{todo.version}"'
     if if_none_match is not None and names_etag(if_none_match, etag):
         return _not_modified(etag)
-    return json_response(TodoOut.of(todo), status, {**(headers or {}), "ETag": etag})
+    return json_response(
+        TodoOut.of(todo, links.url(todo)), status, {**(headers or {}), "ETag": etag}
+    )
 
 
 def digest_tagged_response(body: BaseModel, *, if_none_match: str | None = None) -> Response:

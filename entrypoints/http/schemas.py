@@ -1,11 +1,33 @@
 import re
-from typing import Annotated, Any, Self
+from collections.abc import Callable
+from typing import Annotated, Any, Literal, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    model_validator,
+)
 
 from todo_service.application import TodoPage
-from todo_service.domain import NewTodo, Priority, Todo, TodoChanges, User
+from todo_service.domain import (
+    After,
+    Before,
+    Edge,
+    NewTodo,
+    Placement,
+    Priority,
+    Todo,
+    TodoChanges,
+    User,
+)
+from todo_service.domain.ordering import ORDER_STEP
+from todo_service.domain.values import MAX_ORDER, MIN_ORDER
 
 _TODO_ID = "0b9a4a52-6a4f-4a8e-9c43-6f1f4c1e2b10"
 _CREATED = "2026-11-25T09:30:00Z"
@@ -20,6 +42,18 @@ _DESCRIPTION = "Free text, at most 5000 characters, no NUL; null for none."
 _PRIORITY = "How urgent: low < medium < high."
 _DUE_AT = "When it is due: RFC 3339 with an offset (a timestamp without one is 422); null for none."
 _COMPLETED = "Whether it is done."
+_ORDER = (
+    f"Where it stands in its owner's list (`sort=order:asc`): an integer from {MIN_ORDER} to "
+    f"{MAX_ORDER}; ties are broken by id. Left out on create, the todo goes to the end. "
+    "To move a todo between two others, `POST .../move` finds the integer for you."
+)
+_ORDER_FIELD: dict[str, Any] = {
+    "ge": MIN_ORDER,
+    "le": MAX_ORDER,
+    "description": _ORDER,
+    "examples": [ORDER_STEP],
+}
+_TODO_URL = "http://127.0.0.1:8000/api/todos/" + _TODO_ID
 
 
 # RFC 3339's shape; pydantic would also take numbers as Unix times and other ISO 8601
@@ -53,6 +87,7 @@ class TodoCreate(_Request):
     priority: Priority = Field(default=Priority.MEDIUM, description=_PRIORITY, examples=["high"])
     due_at: Instant | None = Field(default=None, description=_DUE_AT, examples=[_DUE])
     completed: StrictBool = Field(default=False, description=_COMPLETED, examples=[False])
+    order: StrictInt | None = Field(default=None, **_ORDER_FIELD)
 
     def to_domain(self) -> NewTodo:
         return NewTodo(**{name: getattr(self, name) for name in type(self).model_fields})
@@ -70,15 +105,30 @@ class TodoPatch(_Request):
     priority: Priority = Field(default=None, description=_PRIORITY, examples=["low"])  # type: ignore[assignment]
     due_at: Instant | None = Field(default=None, description=_DUE_AT, examples=[_DUE])
     completed: StrictBool = Field(default=None, description=_COMPLETED, examples=[True])  # type: ignore[assignment]
+    order: StrictInt = Field(
+        default=None, ge=MIN_ORDER, le=MAX_ORDER, description=_ORDER, examples=[ORDER_STEP]
+    )  # type: ignore[assignment]
 
     def to_domain(self) -> TodoChanges:
         # Only the fields the client sent: the others stay UNSET, and are left alone.
         return TodoChanges(**{name: getattr(self, name) for name in self.model_fields_set})
 
 
-class TodoOut(TodoCreate):
-    """A todo as its owner sees it: what was given to create it (as it is now), and what
-    the service set. Never carries the owner's id."""
+class _Located(BaseModel):
+    """Which todo, and where it lives: first in a todo's JSON, where a reader looks."""
+
+    id: UUID = Field(description="The todo's id, set by the service.", examples=[_TODO_ID])
+    url: str = Field(
+        description="Where the todo lives: GET, PATCH or DELETE it as it is. Built from the "
+        "service's `PUBLIC_BASE_URL`; `Location` names its path.",
+        json_schema_extra={"format": "uri"},
+        examples=[_TODO_URL],
+    )
+
+
+class TodoOut(TodoCreate, _Located):
+    """A todo as its owner sees it: its id and URL, what was given to create it (as it is
+    now), and what the service set. Never carries the owner's id."""
 
     model_config = ConfigDict(
         # Every field is in every response, defaults or not: the schema says so.
@@ -86,7 +136,7 @@ class TodoOut(TodoCreate):
         json_schema_extra=lambda schema: schema.update(examples=[TODO_EXAMPLE]),
     )
 
-    id: UUID = Field(description="The todo's id, set by the service.", examples=[_TODO_ID])
+    order: int = Field(**_ORDER_FIELD)
     completed_at: AwareDatetime | None = Field(
         description="When it was completed (UTC); null while open.", examples=[None]
     )
@@ -99,9 +149,9 @@ class TodoOut(TodoCreate):
     )
 
     @classmethod
-    def of(cls, todo: Todo) -> "TodoOut":
+    def of(cls, todo: Todo, url: str) -> "TodoOut":
         # Not validated again: every value comes from a Todo, which validated it.
-        return cls.model_construct(**{name: getattr(todo, name) for name in cls.model_fields})
+        return cls.model_construct(url=url, **{name: getattr(todo, name) for name in _STORED})
 
 
 def _example(model: type[BaseModel]) -> dict[str, Any]:
@@ -114,6 +164,8 @@ def _example(model: type[BaseModel]) -> dict[str, Any]:
 
 
 TODO_EXAMPLE: dict[str, Any] = _example(TodoOut)
+# What TodoOut reads off a Todo: all but the link, which is built for the request.
+_STORED = [name for name in TodoOut.model_fields if name != "url"]
 
 
 class TodoPageOut(BaseModel):
@@ -129,14 +181,71 @@ class TodoPageOut(BaseModel):
     )
 
     @classmethod
-    def of(cls, page: TodoPage) -> "TodoPageOut":
+    def of(cls, page: TodoPage, url_of: Callable[[Todo], str]) -> "TodoPageOut":
         return cls.model_construct(
-            items=[TodoOut.of(todo) for todo in page.items],
+            items=[TodoOut.of(todo, url_of(todo)) for todo in page.items],
             total=page.total,
             limit=page.limit,
             offset=page.offset,
             next_cursor=page.next_cursor,
         )
+
+
+class TodoMove(_Request):
+    """Where to move the todo, in its owner's list (`sort=order:asc`): exactly one of
+    `before` or `after` another of the caller's todos, or `to` the `start` or `end`."""
+
+    before: UUID | None = Field(
+        default=None, description="Just before this todo of the caller's.", examples=[_TODO_ID]
+    )
+    after: UUID | None = Field(
+        default=None, description="Just after this todo of the caller's.", examples=[_TODO_ID]
+    )
+    to: Literal["start", "end"] | None = Field(
+        default=None, description="To the start or the end of the list.", examples=["start"]
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if len(self.model_fields_set) != 1 or None in self.model_dump(exclude_unset=True).values():
+            raise ValueError("give exactly one of before, after or to")
+        return self
+
+    def to_domain(self) -> Placement:
+        if self.before is not None:
+            return Before(self.before)
+        if self.after is not None:
+            return After(self.after)
+        return Edge.START if self.to == "start" else Edge.END
+
+
+class TodosPatch(_Request):
+    """What changes on every matching todo: any of `completed`, `priority` and `due_at`
+    (`null` clears the due date); `{}` changes nothing. Other fields are refused (422):
+    one title, description or order for many todos is no one's intent."""
+
+    model_config = ConfigDict(validate_default=False)
+
+    priority: Priority = Field(default=None, description=_PRIORITY, examples=["low"])  # type: ignore[assignment]
+    due_at: Instant | None = Field(default=None, description=_DUE_AT, examples=[_DUE])
+    completed: StrictBool = Field(default=None, description=_COMPLETED, examples=[True])  # type: ignore[assignment]
+
+    def to_domain(self) -> TodoChanges:
+        return TodoChanges(**{name: getattr(self, name) for name in self.model_fields_set})
+
+
+class TodosDeleted(BaseModel):
+    """What a bulk delete did."""
+
+    deleted: int = Field(description="How many of the caller's todos were deleted.", ge=0)
+
+
+class TodosUpdated(BaseModel):
+    """What a bulk change did."""
+
+    updated: int = Field(
+        description="How many todos changed (one already as asked is not counted).", ge=0
+    )
 
 
 class UserOut(BaseModel):

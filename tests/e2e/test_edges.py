@@ -43,7 +43,7 @@ def test_an_unknown_route_is_a_problem_404(client: TestClient) -> None:
     ("path", "allow"),
     [
         ("/healthz", "GET"),
-        ("/api/todos", "GET, POST"),
+        ("/api/todos", "DELETE, GET, PATCH, POST"),
         ("/api/todos/0b9a4a52-6a4f-4a8e-9c43-6f1f4c1e2b10", "DELETE, GET, PATCH"),
     ],
 )

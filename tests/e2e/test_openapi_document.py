@@ -135,11 +135,14 @@ def test_every_operation_has_the_stable_camel_case_id_of_its_route_function(
         "checkReadiness",
         "createTodo",
         "deleteTodo",
+        "deleteTodos",
         "getCurrentUser",
         "getTodo",
         "listTodos",
+        "moveTodo",
         "toggleTodo",
         "updateTodo",
+        "updateTodos",
     ]
     assert all(re.fullmatch(r"[a-z]+([A-Z][a-z]+)*", operation_id) for operation_id in ids)
 

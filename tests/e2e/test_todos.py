@@ -10,18 +10,21 @@ from tests.factories import FixedClock
 
 Create = Callable[..., dict[str, Any]]
 PROBLEM_JSON = "application/problem+json"
-TODO_FIELDS = {
+# In the order a response gives them: the todo's id and URL first, where a reader looks.
+TODO_FIELDS = [
     "id",
+    "url",
     "title",
     "description",
     "priority",
     "due_at",
     "completed",
+    "order",
     "completed_at",
     "created_at",
     "updated_at",
     "version",
-}
+]
 
 
 def _issue_locations(response: Any) -> list[list[str | int]]:
@@ -37,8 +40,9 @@ def test_a_created_todo_is_201_with_its_location_etag_and_server_set_fields(
     response = client.post("/api/todos", json=body, headers=alice)
     assert response.status_code == 201
     todo = response.json()
-    assert set(todo) == TODO_FIELDS
+    assert list(todo) == TODO_FIELDS
     assert response.headers["location"] == f"/api/todos/{todo['id']}"
+    assert todo["url"] == f"http://127.0.0.1:8000/api/todos/{todo['id']}"
     assert response.headers["etag"] == '"1"'
     assert todo["title"] == "Buy milk"
     assert todo["due_at"] == "2026-11-27T17:00:00Z"

@@ -6,19 +6,25 @@ from fastapi import APIRouter, Body, Query, Request, Response, status
 from todo_service.application.use_cases import (
     CreateTodo,
     DeleteTodo,
+    DeleteTodos,
     GetTodo,
     ListTodos,
+    MoveTodo,
     ToggleTodo,
     UpdateTodo,
+    UpdateTodos,
 )
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.http.auth import AuthenticatedCaller
 from todo_service.entrypoints.http.examples import (
     PAGE_EXAMPLE,
     TODO_CREATE_EXAMPLES,
+    TODO_MOVE_EXAMPLES,
     TODO_PATCH_EXAMPLES,
+    TODOS_PATCH_EXAMPLES,
     answers,
 )
+from todo_service.entrypoints.http.links import todo_links
 from todo_service.entrypoints.http.openapi_errors import TODO_ERRORS, documented
 from todo_service.entrypoints.http.parameters import (
     IF_NONE_MATCH_DOCUMENTED,
@@ -26,6 +32,7 @@ from todo_service.entrypoints.http.parameters import (
     IfMatch,
     TodoIdPath,
     TodoListQuery,
+    TodoSelection,
     expected_version,
     if_none_match,
 )
@@ -34,15 +41,20 @@ from todo_service.entrypoints.http.responses import (
     PAGE_ETAG,
     TODO_ETAG,
     digest_tagged_response,
+    json_response,
     not_modified_documented,
     todo_response,
 )
 from todo_service.entrypoints.http.schemas import (
     TODO_EXAMPLE,
     TodoCreate,
+    TodoMove,
     TodoOut,
     TodoPageOut,
     TodoPatch,
+    TodosDeleted,
+    TodosPatch,
+    TodosUpdated,
 )
 
 router = APIRouter(prefix="/api/todos", tags=["todos"])
@@ -71,7 +83,8 @@ async def list_todos(
     request: Request,
 ) -> Response:
     condition = if_none_match(request)
-    page = TodoPageOut.of(await caller.act(list_todos, query.to_request()))
+    found = await caller.act(list_todos, query.to_request())
+    page = TodoPageOut.of(found, todo_links(request).url)
     return digest_tagged_response(page, if_none_match=condition)
 
 
@@ -89,10 +102,12 @@ async def create_todo(
     body: Annotated[TodoCreate, Body(openapi_examples=TODO_CREATE_EXAMPLES)],
     caller: AuthenticatedCaller,
     create_todo: Annotated[CreateTodo, provided(Container.create_todo)],
+    request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> Response:
     todo = await caller.act(create_todo, body.to_domain(), idempotency_key)
-    return todo_response(todo, 201, {"Location": f"{router.prefix}/{todo.id}"})
+    links = todo_links(request)
+    return todo_response(todo, links, 201, {"Location": links.path(todo.id)})
 
 
 @router.get(
@@ -115,7 +130,8 @@ async def get_todo(
     request: Request,
 ) -> Response:
     condition = if_none_match(request)
-    return todo_response(await caller.act(get_todo, todo_id), if_none_match=condition)
+    todo = await caller.act(get_todo, todo_id)
+    return todo_response(todo, todo_links(request), if_none_match=condition)
 
 
 @router.patch(
@@ -132,12 +148,12 @@ async def update_todo(
     body: Annotated[TodoPatch, Body(openapi_examples=TODO_PATCH_EXAMPLES)],
     caller: AuthenticatedCaller,
     update_todo: Annotated[UpdateTodo, provided(Container.update_todo)],
+    request: Request,
     if_match: IfMatch = None,
 ) -> Response:
     changes = body.to_domain()
-    return todo_response(
-        await caller.act(update_todo, todo_id, changes, expected_version(if_match))
-    )
+    todo = await caller.act(update_todo, todo_id, changes, expected_version(if_match))
+    return todo_response(todo, todo_links(request))
 
 
 @router.delete(
@@ -172,5 +188,78 @@ async def toggle_todo(
     todo_id: TodoIdPath,
     caller: AuthenticatedCaller,
     toggle_todo: Annotated[ToggleTodo, provided(Container.toggle_todo)],
+    request: Request,
 ) -> Response:
-    return todo_response(await caller.act(toggle_todo, todo_id))
+    return todo_response(await caller.act(toggle_todo, todo_id), todo_links(request))
+
+
+@router.post(
+    "/{todo_id}/move",
+    response_model=TodoOut,
+    summary="Move a todo in my list",
+    description=cleandoc(MoveTodo.__doc__ or ""),
+    response_description="The todo in its new place, with its new `ETag` (as it was, if it "
+    "already stood there).",
+    responses={
+        **answers(200, TODO_EXAMPLE, TODO_ETAG),
+        **documented(*_WRITE, 404, 409, 412),
+    },
+)
+async def move_todo(
+    *,
+    todo_id: TodoIdPath,
+    body: Annotated[TodoMove, Body(openapi_examples=TODO_MOVE_EXAMPLES)],
+    caller: AuthenticatedCaller,
+    move_todo: Annotated[MoveTodo, provided(Container.move_todo)],
+    request: Request,
+    if_match: IfMatch = None,
+) -> Response:
+    placement = body.to_domain()
+    todo = await caller.act(move_todo, todo_id, placement, expected_version(if_match))
+    return todo_response(todo, todo_links(request))
+
+
+@router.delete(
+    "",
+    response_model=TodosDeleted,
+    summary="Delete my todos that match",
+    description=cleandoc(DeleteTodos.__doc__ or "")
+    + "\n\nThe query takes the list's filters; any other query parameter is 422.",
+    response_description="How many were deleted.",
+    responses={
+        **answers(200, {"deleted": 3}),
+        **documented(*TODO_ERRORS, 409, 422),
+    },
+)
+async def delete_todos(
+    *,
+    selection: Annotated[TodoSelection, Query()],
+    caller: AuthenticatedCaller,
+    delete_todos: Annotated[DeleteTodos, provided(Container.delete_todos)],
+) -> Response:
+    deleted = await caller.act(delete_todos, selection.to_filters())
+    return json_response(TodosDeleted(deleted=deleted))
+
+
+@router.patch(
+    "",
+    response_model=TodosUpdated,
+    summary="Change my todos that match",
+    description=cleandoc(UpdateTodos.__doc__ or "")
+    + "\n\nThe query takes the list's filters; any other query parameter is 422.",
+    response_description="How many changed.",
+    responses={
+        **answers(200, {"updated": 2}),
+        **documented(*_WRITE, 409),
+    },
+)
+async def update_todos(
+    *,
+    selection: Annotated[TodoSelection, Query()],
+    body: Annotated[TodosPatch, Body(openapi_examples=TODOS_PATCH_EXAMPLES)],
+    caller: AuthenticatedCaller,
+    update_todos: Annotated[UpdateTodos, provided(Container.update_todos)],
+) -> Response:
+    changes = body.to_domain()
+    updated = await caller.act(update_todos, selection.to_filters(), changes)
+    return json_response(TodosUpdated(updated=updated))

@@ -41,9 +41,7 @@ def upgrade() -> None:
     )
     ranked = sa.select(todos.c.id, rank).subquery("ranked")
     op.execute(
-        todos.update()
-        .where(todos.c.id == ranked.c.id)
-        .values(order=ranked.c.rank * ORDER_STEP)
+        todos.update().where(todos.c.id == ranked.c.id).values(order=ranked.c.rank * ORDER_STEP)
     )
     op.create_index(INDEX, "todos", ["user_id", "order", "id"])
 
