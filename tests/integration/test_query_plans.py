@@ -21,7 +21,14 @@ from tests.conftest import (
 )
 from tests.performance import seed
 from todo_service.adapters.sql import SqlUnitOfWork, build_engine, migrate_to_head
-from todo_service.application.listing import Position, TodoFilters, TodoQuery
+from todo_service.application.listing import (
+    Position,
+    Sort,
+    SortDirection,
+    SortField,
+    TodoFilters,
+    TodoQuery,
+)
 from todo_service.domain import TodoId, UserId
 
 pytestmark = pytest.mark.postgres
@@ -84,6 +91,9 @@ def _first_todo_id(engine: sa.Engine) -> TodoId:
         return uow.todos.find(OWNER, TodoQuery(limit=1))[0].id
 
 
+BY_ORDER = Sort(SortField.ORDER, SortDirection.ASC)
+
+
 CASES: dict[str, Callable[[TodoId], Callable[[SqlUnitOfWork], object]]] = {
     "first page": lambda _: lambda uow: uow.todos.find(OWNER, TodoQuery()),
     "filtered page": lambda _: (
@@ -102,6 +112,12 @@ CASES: dict[str, Callable[[TodoId], Callable[[SqlUnitOfWork], object]]] = {
     "count": lambda _: lambda uow: uow.todos.count(OWNER, TodoFilters()),
     "filtered count": lambda _: (
         lambda uow: uow.todos.count(OWNER, TodoFilters(completed=False, title_contains="milk"))
+    ),
+    "page in manual order": lambda _: (
+        lambda uow: uow.todos.find(OWNER, TodoQuery(sort=BY_ORDER))
+    ),
+    "the completed todos of a bulk action, locked": lambda _: (
+        lambda uow: uow.todos.matching(OWNER, TodoFilters(completed=True), for_update=True)
     ),
     "get by id": lambda todo_id: lambda uow: uow.todos.get(OWNER, todo_id),
     "get for update": lambda todo_id: lambda uow: uow.todos.get(OWNER, todo_id, for_update=True),
@@ -148,3 +164,19 @@ def test_a_page_deep_behind_a_cursor_seeks_by_index_instead_of_skipping_rows(
     assert "Index" in plan, plan
     assert "Seq Scan" not in plan, plan
     assert "Sort" not in plan, plan
+
+
+@pytest.mark.parametrize("direction", list(SortDirection))
+def test_the_manual_order_is_read_from_its_index_at_any_depth_without_sorting(
+    engine: sa.Engine, direction: SortDirection
+) -> None:
+    """As a list in manual order pages, and as a move walks outward from its gap."""
+    sort = Sort(SortField.ORDER, direction)
+    with SqlUnitOfWork(engine) as uow:
+        deep = uow.todos.find(OWNER, TodoQuery(sort=sort, limit=100, offset=4_900))[-1]
+
+    for after in (None, Position.of(deep, SortField.ORDER)):
+        query = TodoQuery(sort=sort, after=after)
+        [plan] = plans_of(engine, lambda uow, query=query: uow.todos.find(OWNER, query))
+        assert "ix_todos_user_id_order_id" in plan, plan
+        assert "Sort" not in plan, plan

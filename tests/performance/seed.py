@@ -14,14 +14,15 @@ FROM unnest(%(ids)s::text[]) AS id
 """
 
 # Every tenth title mentions milk (the filtered workload's `q`); every fifth todo
-# is done, every fourth has no due date; created_at steps back one second a row.
+# is done, every fourth has no due date; created_at steps back one second a row, and
+# the manual order runs the other way, 65536 apart, as the service appends them.
 _TODOS = """
 INSERT INTO todos (id, user_id, title, title_folded, description, priority, due_at,
-                   completed, completed_at, created_at, updated_at, version)
+                   completed, completed_at, created_at, updated_at, "order", version)
 SELECT gen_random_uuid(), {owner}, t.title, lower(t.title), NULL, g %% 3,
        CASE WHEN g %% 4 = 0 THEN NULL ELSE now() + g * interval '1 minute' END,
        g %% 5 = 0, CASE WHEN g %% 5 = 0 THEN now() END,
-       now() - g * interval '1 second', now() - g * interval '1 second', 1
+       now() - g * interval '1 second', now() - g * interval '1 second', -g::bigint * 65536, 1
 FROM generate_series(%(first)s::int, %(last)s::int) AS g,
      LATERAL (SELECT CASE WHEN g %% 10 = 0 THEN 'Buy milk #' || g
                           ELSE 'Task #' || g END AS title) AS t
