@@ -1,4 +1,5 @@
-"""A front end on another origin keeps todos with fetch(); a page of an origin not listed cannot.
+"""A front end on another origin keeps and orders todos with fetch(); one of an origin not
+listed cannot.
 
 The service is a real `todo serve` with CORS_ALLOW_ORIGINS naming one page server's origin;
 the pages are served from two other loopback ports. No Playwright routing here: with any
@@ -14,7 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, Request
+from playwright.sync_api import Browser, Page, Request, expect
 
 from tests.browser.conftest import ACTION_TIMEOUT_MS, ARTIFACTS
 from tests.browser.page_server import page_server
@@ -29,7 +30,7 @@ from tests.support.live_service import (
 from todo_service.adapters.jwt import mint_token
 
 PAGE = (Path(__file__).parent / "todo_page.html").read_bytes()
-SCREENSHOT = ARTIFACTS / "cross-origin-page.png"
+PLAN, ROOM, INVITES = "Write the plan", "Book the room", "Send the invites"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,13 +102,18 @@ def token_for(subject: str) -> str:
     return mint_token(JWT_SECRET, subject, ttl_seconds=300)
 
 
+def screenshot(page: Page, request: pytest.FixtureRequest, name: str) -> None:
+    """What the page shows, one picture per database, for a person to look at."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    backend = request.node.callspec.params["api"]
+    page.screenshot(path=ARTIFACTS / f"{name}-{backend}.png")
+
+
 def test_a_page_of_the_listed_origin_keeps_todos_and_reads_etag_location_and_a_401(
     allowed_page: Page, api: str, strays: list[str], request: pytest.FixtureRequest
 ) -> None:
     seen: dict[str, Any] = allowed_page.evaluate("keepTodos", token_for("page-user"))
-    ARTIFACTS.mkdir(exist_ok=True)
-    backend = request.node.callspec.params["api"]
-    allowed_page.screenshot(path=SCREENSHOT.with_stem(f"{SCREENSHOT.stem}-{backend}"))
+    screenshot(allowed_page, request, "cross-origin-page")
 
     created, listed = seen["created"], seen["listed"]
     assert (created["status"], created["etag"], created["body"]["version"]) == (201, '"1"', 1)
@@ -123,6 +129,36 @@ def test_a_page_of_the_listed_origin_keeps_todos_and_reads_etag_location_and_a_4
     assert (refused["status"], refused["body"]["status"]) == (401, 401)
     assert refused["body"]["title"] == "Unauthorized"
     assert refused["requestId"]
+    assert strays == []
+
+
+def test_a_page_of_the_listed_origin_moves_a_todo_to_the_top_and_clears_the_completed_ones(
+    allowed_page: Page, api: str, strays: list[str], request: pytest.FixtureRequest
+) -> None:
+    token = token_for("ordering-user")
+    arranged: dict[str, Any] = allowed_page.evaluate(
+        "([token, titles]) => arrangeTodos(token, titles)", [token, [PLAN, ROOM, INVITES]]
+    )
+    allowed_page.reload()
+    shown = allowed_page.locator("#todos li")
+    expect(shown).to_have_text([INVITES, PLAN, ROOM])
+    finished: dict[str, Any] = allowed_page.evaluate("completeTwoAndClear", token)
+    expect(shown).to_have_text([ROOM])
+    screenshot(allowed_page, request, "cross-origin-order")
+
+    created = [answer["body"] for answer in arranged["created"]]
+    assert all(todo["url"] == f"{api}/api/todos/{todo['id']}" for todo in created), created
+    moved = arranged["moved"]
+    assert (moved["status"], moved["body"]["id"]) == (200, created[-1]["id"])
+    assert moved["body"]["order"] < created[0]["order"]
+    followed, toggled = finished["followed"]["body"], finished["toggled"]["body"]
+    assert (finished["followed"]["status"], finished["toggled"]["status"]) == (200, 200)
+    assert [(todo["title"], todo["completed"]) for todo in (followed, toggled)] == [
+        (INVITES, True),
+        (PLAN, True),
+    ]
+    assert (finished["cleared"]["status"], finished["cleared"]["body"]) == (200, {"deleted": 2})
+    assert [todo["title"] for todo in finished["left"]["body"]["items"]] == [ROOM]
     assert strays == []
 
 

@@ -1,8 +1,11 @@
 """The journey both generated clients take, and what each must report having seen.
 
-Create three todos, list the high-priority ones by title, read one (and again with
-its ETag in If-None-Match), change it with If-Match (and again with the stale tag),
-toggle it, delete it with If-Match, and read it once more: a 404, parsed as a Problem.
+Create three todos, list the high-priority ones by title, move the last to the start
+of the list, list them in that order and follow the moved one's `url`. Read the first
+one created (and again with its ETag in If-None-Match), change it with If-Match (and
+again with the stale tag), toggle it, delete it with If-Match, and read it once more:
+a 404, parsed as a Problem. Last, mark the high-priority ones done, clear the completed
+ones, and list what is left.
 """
 
 import json
@@ -18,6 +21,9 @@ JOURNEY_TIMEOUT_SECONDS = 60
 TRANSCRIPT: dict[str, Any] = {
     "created": ["Buy milk", "high", 1],
     "listed": [["Answer mail", "Buy milk"], 2],
+    "moved": ["Call the bank", 2, "{base}/api/todos/{id}"],
+    "in_order": ["Call the bank", "Buy milk", "Answer mail"],
+    "followed": [200, "Call the bank"],
     "got": [200, '"1"', "Buy milk"],
     "not_modified": [304, '"1"'],
     "patched": ["Oat, 2 litres", 2],
@@ -25,6 +31,10 @@ TRANSCRIPT: dict[str, Any] = {
     "toggled": [True, 3],
     "deleted": 204,
     "missing": [404, 404, "Not Found"],
+    # Only "Answer mail": "Buy milk", high and done too, is already deleted.
+    "marked_done": 1,
+    "cleared": 1,
+    "left": ["Call the bank"],
 }
 
 

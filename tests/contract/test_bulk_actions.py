@@ -84,12 +84,12 @@ def test_a_bulk_write_that_meets_a_moved_todo_writes_nothing(core_backend: Backe
     todos = [sut.create_todo(ALICE, NewTodo(title=f"t{n}")) for n in range(3)]
     sut.toggle_todo(ALICE, todos[1].id)  # stored at version 2 now
 
+    renamed = [t.changed(TodoChanges(title="new"), t.updated_at) for t in todos]
+    # The use cases commit only after the write went through: here it never does.
     with core_backend.unit_of_work() as uow, pytest.raises(StaleWriteError):
         uow.todos.remove_all(todos)
-        uow.commit()
     with core_backend.unit_of_work() as uow, pytest.raises(StaleWriteError):
-        uow.todos.save_all([t.changed(TodoChanges(title="new"), t.updated_at) for t in todos])
-        uow.commit()
+        uow.todos.save_all(renamed)
 
     assert [sut.get_todo(ALICE, t.id).title for t in todos] == ["t0", "t1", "t2"]
 

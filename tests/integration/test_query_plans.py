@@ -113,9 +113,7 @@ CASES: dict[str, Callable[[TodoId], Callable[[SqlUnitOfWork], object]]] = {
     "filtered count": lambda _: (
         lambda uow: uow.todos.count(OWNER, TodoFilters(completed=False, title_contains="milk"))
     ),
-    "page in manual order": lambda _: (
-        lambda uow: uow.todos.find(OWNER, TodoQuery(sort=BY_ORDER))
-    ),
+    "page in manual order": lambda _: lambda uow: uow.todos.find(OWNER, TodoQuery(sort=BY_ORDER)),
     "the completed todos of a bulk action, locked": lambda _: (
         lambda uow: uow.todos.matching(OWNER, TodoFilters(completed=True), for_update=True)
     ),
@@ -177,6 +175,10 @@ def test_the_manual_order_is_read_from_its_index_at_any_depth_without_sorting(
 
     for after in (None, Position.of(deep, SortField.ORDER)):
         query = TodoQuery(sort=sort, after=after)
-        [plan] = plans_of(engine, lambda uow, query=query: uow.todos.find(OWNER, query))
+
+        def page(uow: SqlUnitOfWork, query: TodoQuery = query) -> object:
+            return uow.todos.find(OWNER, query)
+
+        [plan] = plans_of(engine, page)
         assert "ix_todos_user_id_order_id" in plan, plan
         assert "Sort" not in plan, plan

@@ -23,23 +23,41 @@ function problem(error: Problem): [number, string] {
   return [error.status, error.title];
 }
 
-const client = createClient<paths>({
-  baseUrl: setting("TODO_BASE_URL"),
-  headers: { Authorization: `Bearer ${setting("TODO_TOKEN")}` },
-});
+const baseUrl = setting("TODO_BASE_URL");
+const authorization = { Authorization: `Bearer ${setting("TODO_TOKEN")}` };
+const client = createClient<paths>({ baseUrl, headers: authorization });
 
 async function create(title: string, priority: Todo["priority"]): Promise<Todo> {
   const { data } = await client.POST("/api/todos", { body: { title, priority } });
   return present(data, `todo ${title}`);
 }
 
+async function titlesInOrder(): Promise<string[]> {
+  const { data } = await client.GET("/api/todos", { params: { query: { sort: "order:asc" } } });
+  return present(data, "page in order").items.map((item) => item.title);
+}
+
+// The base URL and the id change from run to run; the transcript is fixed.
+function link(todo: Todo): string {
+  return todo.url.replace(baseUrl, "{base}").replace(todo.id, "{id}");
+}
+
 const milk = await create("Buy milk", "high");
 await create("Answer mail", "high");
-await create("Call the bank", "low");
+const bank = await create("Call the bank", "low");
 const listed = await client.GET("/api/todos", {
   params: { query: { priority: "high", sort: "title:asc" } },
 });
 const page = present(listed.data, "page");
+const toStart = await client.POST("/api/todos/{todo_id}/move", {
+  params: { path: { todo_id: bank.id } },
+  body: { to: "start" },
+});
+const moved = present(toStart.data, "moved todo");
+const inOrder = await titlesInOrder();
+// A todo's url is followed as it is, as a front end would, with nothing but the token.
+const followed = await fetch(moved.url, { headers: authorization });
+const followedTodo = (await followed.json()) as Todo;
 
 const path = { todo_id: milk.id };
 const got = await client.GET("/api/todos/{todo_id}", { params: { path } });
@@ -61,12 +79,20 @@ const deleted = await client.DELETE("/api/todos/{todo_id}", {
   params: { path, header: { "if-match": `"${done.version}"` } },
 });
 const missing = await client.GET("/api/todos/{todo_id}", { params: { path } });
+const markedDone = await client.PATCH("/api/todos", {
+  params: { query: { priority: "high" } },
+  body: { completed: true },
+});
+const cleared = await client.DELETE("/api/todos", { params: { query: { completed: true } } });
 
 const changed = present(patched.data, "patched todo");
 console.log(
   JSON.stringify({
     created: [milk.title, milk.priority, milk.version],
     listed: [page.items.map((item) => item.title), page.total],
+    moved: [moved.title, moved.version, link(moved)],
+    in_order: inOrder,
+    followed: [followed.status, followedTodo.title],
     got: [got.response.status, etag, present(got.data, "todo").title],
     not_modified: [unchanged.response.status, unchanged.response.headers.get("ETag")],
     patched: [changed.description, changed.version],
@@ -74,5 +100,8 @@ console.log(
     toggled: [done.completed, done.version],
     deleted: deleted.response.status,
     missing: [missing.response.status, ...problem(present(missing.error, "404 problem"))],
+    marked_done: present(markedDone.data, "bulk change").updated,
+    cleared: present(cleared.data, "bulk delete").deleted,
+    left: await titlesInOrder(),
   }),
 );
