@@ -65,7 +65,8 @@ def preflight(client: TestClient, path: str, method: str, origin: str = ORIGIN) 
 @pytest.mark.parametrize(
     ("path", "methods"),
     [
-        ("/api/todos", "GET, POST"),
+        ("/api/todos", "DELETE, GET, PATCH, POST"),
+        (f"{MISSING}/move", "POST"),
         (MISSING, "DELETE, GET, PATCH"),
         (f"{MISSING}/toggle-complete", "POST"),
         ("/api/users/me", "GET"),
