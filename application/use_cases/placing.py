@@ -22,6 +22,9 @@ from todo_service.domain import Todo, TodoChanges, TodoId, UserId
 from todo_service.domain.errors import InvalidValueError
 from todo_service.domain.ordering import After, Before, Edge, Placement, Room, make_room
 
+# Enough for nearly every placement: the nearest todo past the moved one, and the next.
+_FIRST_PAGE = 2
+
 
 @dataclass(frozen=True, slots=True)
 class Placed:
@@ -100,17 +103,23 @@ class _Walk:
     def from_(
         self, start: Todo | None, direction: SortDirection = SortDirection.ASC
     ) -> Iterator[Todo]:
-        """The todos past `start` (from the list's start: None) in `direction`."""
+        """The todos past `start` (from the list's start: None) in `direction`.
+
+        The first page is just large enough for what nearly every placement reads (the
+        nearest todo past the skipped one, and the next); a renumbering that reads on
+        gets pages ten times larger each time, up to the largest a listing may read.
+        """
         sort = Sort(SortField.ORDER, direction)
         after = None if start is None else Position.of(start, SortField.ORDER)
+        limit = _FIRST_PAGE
         while True:
-            query = TodoQuery(sort=sort, limit=MAX_LIMIT, after=after)
-            found = self._todos.find(self._owner_id, query)
-            page = found[:MAX_LIMIT]
+            found = self._todos.find(self._owner_id, TodoQuery(sort=sort, limit=limit, after=after))
+            page = found[:limit]
             yield from (todo for todo in page if todo.id != self._skipped)
-            if len(found) <= MAX_LIMIT:
+            if len(found) <= limit:
                 return
             after = Position.of(page[-1], SortField.ORDER)
+            limit = min(limit * 10, MAX_LIMIT)
 
     def _anchor(self, anchor: TodoId, name: str) -> Todo:
         todo = None if anchor == self._skipped else self._todos.get(self._owner_id, anchor)

@@ -22,6 +22,10 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def base_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
+
+
 def service_command() -> list[str]:
     # As production runs it; how it serves (loop, HTTP parser) is the service's choice.
     return [str(BIN / "todo"), "serve"]
@@ -45,7 +49,7 @@ def ceiling_command(port: int, workers: int) -> list[str]:
 class App:
     def __init__(self, name: str, port: int, command: list[str], env: dict[str, str]) -> None:
         self.name, self.port = name, port
-        self.base = f"http://127.0.0.1:{port}"
+        self.base = base_url(port)
         # A session of its own: its process group is the app with all its workers.
         self._process = subprocess.Popen(  # noqa: S603
             command, env=env, cwd=ROOT, start_new_session=True

@@ -15,6 +15,10 @@ A yardstick that cannot flatter the service:
   benchmark (machine.py) over the second before it and while it runs; above
   BENCH_MAX_FOREIGN_CPU the run is INVALID, its workload is marked so in the tables,
   the report opens with "INVALID: the machine was not quiet" and the exit status is 3.
+- clear_completed is no wrk run (clear.py): a bulk delete of 100 todos empties what it
+  clears, so each of its runs puts 100 completed todos in place before every request,
+  untimed, and sends one request at a time; its ratio compares the median latencies.
+  It is watched for foreign CPU like a wrk run, in a section of its own.
 - After the phases the table grows to BENCH_BIG_ROWS rows, and list and get are
   measured again on a fresh one-worker service (against phase 1's figures).
 
@@ -50,8 +54,16 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from tests.performance import seed
-from tests.performance.apps import BIN, ROOT, App, ceiling_command, free_port, service_command
+from tests.performance import clear, seed
+from tests.performance.apps import (
+    BIN,
+    ROOT,
+    App,
+    base_url,
+    ceiling_command,
+    free_port,
+    service_command,
+)
 from tests.performance.keepalive import StallCheck, check_keepalive
 from tests.performance.load import Run, Workload, Wrk
 from tests.performance.machine import MachineState, Ours, machine_state
@@ -70,8 +82,10 @@ WORKLOADS = (
     "get",
     "create",
     "toggle",
+    "move",
     "patch",
     "no_token",
+    clear.NAME,
 )
 GROWTH_WORKLOADS = ("list", "get")
 INVALID_EXIT_STATUS = 3
@@ -85,7 +99,9 @@ TARGETS = {
     "no_token": 0.5,
     "create": 0.4,
     "toggle": 0.4,
+    "move": 0.4,
     "patch": 0.4,
+    clear.NAME: 0.4,  # of the ceiling's speed: its median latency over the service's
 }
 P99_TARGET = 3.0  # service p99 at most this multiple of the ceiling's, in the same round
 DEEP_TARGET = 0.9  # deep cursor page / first page, service
@@ -190,6 +206,7 @@ class Bench:
     ids: list[str]
     ours: Ours
     names: list[str]
+    clearing: clear.Clearing
     results: Results = field(default_factory=Results)
     log: list[str] = field(default_factory=list)
 
@@ -197,17 +214,23 @@ class Bench:
         print(f"bench: {line}", flush=True)
         self.log.append(line)
 
+    @property
+    def wrk_names(self) -> list[str]:
+        return [name for name in self.names if name != clear.NAME]
+
 
 # Apps ----------------------------------------------------------------------------------
 
 
 def start_app(bench: Bench, name: str, workers: int) -> App:
     port = free_port()
+    # Both apps build each todo's `url` on the same base.
+    env = {**bench.env, "PUBLIC_BASE_URL": base_url(port)}
     if name == "service":
-        env = {**bench.env, "PORT": str(port), "WORKERS": str(workers)}
+        env |= {"PORT": str(port), "WORKERS": str(workers)}
         app = App(name, port, service_command(), env)
     else:
-        app = App(name, port, ceiling_command(port, workers), bench.env)
+        app = App(name, port, ceiling_command(port, workers), env)
     bench.ours.groups.add(app.group)
     return app
 
@@ -291,6 +314,8 @@ def seed_database(conninfo: str) -> list[str]:
         seed.seed_users(conn)
         seed.seed_main_user(conn, MAIN_ROWS)
         seed.seed_other_users(conn, MAIN_ROWS + 1, SMALL_ROWS)
+        clear.seed_user(conn)
+        seed.count_usage(conn, seed.user_ids())
         seed.analyze(conn)
         # Titles without milk: patch renames them, and the filtered list should keep
         # finding the same todos.
@@ -314,11 +339,13 @@ def prepare(config: Config, wrk_path: str, dbname: str, ours: Ours) -> Bench:
     tokens = {
         "main": mint_token(jwt_secret, seed.MAIN_USER, ttl_seconds=86_400),
         "writer": mint_token(jwt_secret, seed.WRITER_USER, ttl_seconds=86_400),
+        "clearer": mint_token(jwt_secret, seed.CLEAR_USER, ttl_seconds=86_400),
     }
     ours.database = dbname
     ids = seed_database(conninfo)
     wrk = Wrk(wrk_path, config.threads, config.connections, config.max_foreign_cpu, ours)
-    return Bench(config, wrk, env, conninfo, tokens, ids, ours, config.workloads())
+    clearing = clear.Clearing(conninfo, tokens["clearer"], wrk.watch)
+    return Bench(config, wrk, env, conninfo, tokens, ids, ours, config.workloads(), clearing)
 
 
 # Workloads -----------------------------------------------------------------------------
@@ -360,6 +387,11 @@ def workloads(bench: Bench, app: App, names: list[str]) -> dict[str, Workload]:
         ),
         "toggle": lambda: Workload(
             "toggle", [f"{path}/toggle-complete" for path in todos], "POST", token=main
+        ),
+        # To the start: ORDER_STEP below the first order, room for 2^37 moves, so a move
+        # never has to renumber (which the service does only when no integer is free).
+        "move": lambda: Workload(
+            "move", [f"{path}/move" for path in todos], "POST", body='{"to": "start"}', token=main
         ),
         "patch": lambda: Workload("patch", todos, "PATCH", token=main, mode="patch"),
         "no_token": lambda: Workload("no_token", ["/api/todos"], expect=401),
@@ -422,10 +454,18 @@ def run_wrk(bench: Bench, app: App, workload: Workload, seconds: int) -> Run:
     return bench.wrk.run(app.base, workload, request_lines(bench, workload), seconds)
 
 
+def run_workload(bench: Bench, app: App, plan: dict[str, Workload], name: str, seconds: int) -> Run:
+    if name != clear.NAME:
+        return run_wrk(bench, app, plan[name], seconds)
+    # Each run's thousands of deleted rows would slow the next app's deletes.
+    vacuum(bench)
+    return bench.clearing.run(app, seconds, bench.say)
+
+
 def run_line(label: str, app_name: str, workload: str, run: Run) -> str:
     measure = run.measure
     return (
-        f"{label} {app_name:8} {workload:14} {measure.rps:8.0f} req/s  "
+        f"{label} {app_name:8} {workload:15} {measure.rps:8.0f} req/s  "
         f"p50 {measure.p50_ms:7.1f} ms  p99 {measure.p99_ms:7.1f} ms  "
         f"unexpected {measure.unexpected}  {run.conditions.describe()}"
     )
@@ -446,10 +486,9 @@ def run_round(
     vacuum(bench)
     for name in bench.names:
         for app_name, app in apps.items():
-            workload = plans[app_name][name]
             if round_number == 1 and config.warmup:
-                run_wrk(bench, app, workload, config.warmup)
-            run = run_wrk(bench, app, workload, config.seconds)
+                run_workload(bench, app, plans[app_name], name, config.warmup)
+            run = run_workload(bench, app, plans[app_name], name, config.seconds)
             bench.results.add(f"{phase.name}:{app_name}:{name}", run)
             label = f"phase {phase.name:5} round {round_number}"
             bench.say(run_line(label, app_name, name, run))
@@ -460,7 +499,7 @@ def run_round(
 def run_phase(bench: Bench, phase: Phase) -> None:
     bench.say(f"phase {phase.name}: {phase.workers} worker(s) per app, both started fresh")
     with running(bench, phase.workers) as apps:
-        plans = {name: workloads(bench, app, bench.names) for name, app in apps.items()}
+        plans = {name: workloads(bench, app, bench.wrk_names) for name, app in apps.items()}
         for round_number in range(1, bench.config.rounds + 1):
             run_round(bench, phase, round_number, apps, plans)
         if phase.checks_keepalive:
@@ -504,7 +543,7 @@ def run_growth(bench: Bench) -> list[str]:
 # Report --------------------------------------------------------------------------------
 
 COLUMNS = (
-    f"{'workload':14} {'service/s':>9} {'ceiling/s':>9} {'ratio':>6} {'target':>6} "
+    f"{'workload':15} {'service/s':>9} {'ceiling/s':>9} {'ratio':>6} {'target':>6} "
     f"{'p50 ms':>7} {'p99 ms':>7} {'ceil p50':>8} {'ceil p99':>8} {'p99 x':>6} "
     f"{'unexp':>5} {'ceil unexp':>10}"
 )
@@ -524,7 +563,7 @@ class Row:
     workload: str
     service_rps: float
     ceiling_rps: float
-    ratio: float  # median of the per-round service/ceiling req/s
+    ratio: float  # median of the per-round service/ceiling req/s (or ceiling/service p50)
     target: float
     p50_ms: float
     p99_ms: float
@@ -546,7 +585,7 @@ class Row:
 
     def line(self) -> str:
         return (
-            f"{self.workload:14} {self.service_rps:9.0f} {self.ceiling_rps:9.0f} "
+            f"{self.workload:15} {self.service_rps:9.0f} {self.ceiling_rps:9.0f} "
             f"{self.ratio:6.2f} {self.target:6.2f} {self.p50_ms:7.1f} {self.p99_ms:7.1f} "
             f"{self.ceiling_p50_ms:8.1f} {self.ceiling_p99_ms:8.1f} {self.p99_ratio:6.2f} "
             f"{self.unexpected:5d} {self.ceiling_unexpected:10d}"
@@ -557,13 +596,18 @@ class Row:
         return {**asdict(self), "below_target": self.misses()}
 
 
-def row(results: Results, phase: Phase, name: str) -> Row:
+def row(results: Results, phase: Phase, name: str, by_latency: bool = False) -> Row:
+    """`by_latency`: the ratio is of the median latencies, for requests sent one at a time."""
     service, ceiling = f"{phase.name}:service:{name}", f"{phase.name}:ceiling:{name}"
     return Row(
         workload=name,
         service_rps=results.median(service),
         ceiling_rps=results.median(ceiling),
-        ratio=results.ratio(service, ceiling),
+        ratio=(
+            results.ratio(ceiling, service, "p50_ms")
+            if by_latency
+            else results.ratio(service, ceiling)
+        ),
         target=TARGETS[name],
         p50_ms=results.median(service, "p50_ms"),
         p99_ms=results.median(service, "p99_ms"),
@@ -586,6 +630,22 @@ def deep_page_section(results: Results, phase: Phase) -> tuple[list[str], dict[s
     return [line + verdict(valid, misses)], {"ratio": ratio, "target": DEEP_TARGET, "valid": valid}
 
 
+def clear_section(bench: Bench, phase: Phase) -> tuple[list[str], dict[str, Any]]:
+    if clear.NAME not in bench.names:
+        return [], {}
+    cleared = row(bench.results, phase, clear.NAME, by_latency=True)
+    lines = [
+        f"{clear.NAME}: one DELETE {clear.PATH} at a time, each after {clear.CLEARED} "
+        "completed todos were put in place (untimed)",
+        "service/s, ceiling/s: that one client's requests per second; "
+        "ratio: ceiling p50 / service p50, median of per-round ratios",
+        "",
+        COLUMNS,
+        cleared.line(),
+    ]
+    return lines, cleared.as_json()
+
+
 def keepalive_section(results: Results, phase: Phase) -> tuple[list[str], dict[str, Any]]:
     checks = {app: results.stalls.get(f"{phase.name}:{app}") for app in APPS}
     found = {app: check for app, check in checks.items() if check is not None}
@@ -598,7 +658,8 @@ def keepalive_section(results: Results, phase: Phase) -> tuple[list[str], dict[s
 
 def phase_section(bench: Bench, phase: Phase) -> tuple[list[str], dict[str, Any]]:
     config, results = bench.config, bench.results
-    rows = [row(results, phase, name) for name in bench.names]
+    rows = [row(results, phase, name) for name in bench.wrk_names]
+    clear_lines, cleared = clear_section(bench, phase)
     deep_lines, deep = deep_page_section(results, phase)
     keepalive_lines, keepalive = keepalive_section(results, phase)
     lines = [
@@ -611,11 +672,13 @@ def phase_section(bench: Bench, phase: Phase) -> tuple[list[str], dict[str, Any]
         COLUMNS,
         *(r.line() for r in rows),
     ]
-    if deep_lines or keepalive_lines:
-        lines += ["", *deep_lines, *keepalive_lines]
+    for section in (clear_lines, deep_lines + keepalive_lines):
+        if section:
+            lines += ["", *section]
     summary = {
         "workers": phase.workers,
         "workloads": {r.workload: r.as_json() for r in rows},
+        clear.NAME: cleared,
         "deep_vs_first_page": deep,
         "keepalive": keepalive,
     }

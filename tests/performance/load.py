@@ -1,4 +1,4 @@
-"""One wrk run (workload.lua), and what else the machine did meanwhile."""
+"""One wrk run (workload.lua), and what else the machine did around a run."""
 
 import json
 import os
@@ -6,6 +6,7 @@ import re
 import secrets
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -73,6 +74,39 @@ class Run:
     conditions: Conditions
 
 
+class Watch:
+    """The machine around one measured run, from the watch's start: the foreign CPU over
+    the second before the run (the start waits it out) and while the run goes on, which
+    needs `sample()` at least every SAMPLE_SECONDS and once at its end."""
+
+    def __init__(self, ours: Ours, limit: float) -> None:
+        self._limit = limit
+        self._load_before = os.getloadavg()
+        self._before = foreign_cpu_over(ours, QUIET_WINDOW_SECONDS)
+        self._during = ForeignCpu(ours)
+        self._sampled = time.monotonic()
+
+    def sample(self) -> None:
+        self._during.sample()
+        self._sampled = time.monotonic()
+
+    def sample_if_due(self) -> None:
+        """For a run that cannot be waited on with a timeout: samples once a second."""
+        if time.monotonic() - self._sampled >= SAMPLE_SECONDS:
+            self.sample()
+
+    def conditions(self) -> Conditions:
+        busier = max(self._before, self._during, key=ForeignCpu.cores)
+        return Conditions(
+            foreign_before=self._before.cores(),
+            foreign_during=self._during.cores(),
+            load_before=self._load_before,
+            load_after=os.getloadavg(),
+            limit=self._limit,
+            culprits=busier.busiest(CULPRITS),
+        )
+
+
 @dataclass(frozen=True)
 class Wrk:
     """wrk as the benchmark drives it: the same threads and connections for every run."""
@@ -86,27 +120,20 @@ class Wrk:
     def run(self, base: str, workload: Workload, lines: list[str], seconds: int) -> Run:
         """`lines` is the request file workload.lua reads: paths, or for patch, versions."""
         with _lines_file(lines) as paths:
-            load_before = os.getloadavg()
-            before = foreign_cpu_over(self.ours, QUIET_WINDOW_SECONDS)
-            during = ForeignCpu(self.ours)
+            watch = self.watch()
             process = subprocess.Popen(  # noqa: S603
                 self._command(base, seconds),
                 env=self._environment(workload, paths),
                 stdout=subprocess.PIPE,
                 text=True,
             )
-            output = _wait_sampling(process, during)
-            load_after = os.getloadavg()
-        busier = max(before, during, key=ForeignCpu.cores)
-        conditions = Conditions(
-            foreign_before=before.cores(),
-            foreign_during=during.cores(),
-            load_before=load_before,
-            load_after=load_after,
-            limit=self.max_foreign_cpu,
-            culprits=busier.busiest(CULPRITS),
-        )
+            output = _wait_sampling(process, watch)
+            conditions = watch.conditions()
         return Run(_parse(output), conditions)
+
+    def watch(self) -> Watch:
+        """The machine from now on, against the same limit on foreign CPU as every run."""
+        return Watch(self.ours, self.max_foreign_cpu)
 
     def _command(self, base: str, seconds: int) -> list[str]:
         return [
@@ -145,15 +172,15 @@ def _lines_file(lines: list[str]) -> Iterator[str]:
         os.unlink(file.name)
 
 
-def _wait_sampling(process: "subprocess.Popen[str]", meter: ForeignCpu) -> str:
+def _wait_sampling(process: "subprocess.Popen[str]", watch: Watch) -> str:
     """wrk's output once it exits; the foreign CPU is sampled every second meanwhile."""
     while True:
         try:
             process.wait(timeout=SAMPLE_SECONDS)
             break
         except subprocess.TimeoutExpired:
-            meter.sample()
-    meter.sample()
+            watch.sample()
+    watch.sample()
     output, _ = process.communicate()
     if process.returncode != 0:
         raise SystemExit(f"wrk exited with {process.returncode}:\n{output}")
