@@ -55,8 +55,12 @@ class SqlTodoRepository(TodoRepository):
         self._write_each(self._statements.remove_todo, keys)
 
     def _write_each(self, statement: sa.Executable, rows: list[dict[str, object]]) -> None:
-        """One statement per row, sent together (psycopg pipelines an executemany)."""
-        if rows and self._session.write_count(statement, rows) != len(rows):
+        """One statement per row, sent together (psycopg pipelines an executemany); a
+        single row goes as a plain execute, which costs less than a batch of one."""
+        if not rows:
+            return
+        parameters = rows[0] if len(rows) == 1 else rows
+        if self._session.write_count(statement, parameters) != len(rows):
             raise StaleWriteError
 
     def matching(
