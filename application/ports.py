@@ -4,6 +4,7 @@ from datetime import datetime
 from types import TracebackType
 from typing import Protocol, Self
 
+from todo_service.application.changes import Change, ChangePosition
 from todo_service.application.idempotency import IdempotencyRecord
 from todo_service.application.listing import TodoFilters, TodoQuery
 from todo_service.application.rate_policy import RatePolicy
@@ -25,6 +26,9 @@ class IdGenerator(Protocol):
 class TodoRepository(Protocol):
     """Todos, always seen through their owner: no method reaches across users."""
 
+    # Every write records, in its own transaction, the number of the change that made it
+    # (on the todo, or on a tombstone when it is removed): application/changes.py.
+
     def add(self, todo: Todo) -> None: ...
 
     def get(self, owner_id: UserId, todo_id: TodoId, *, for_update: bool = False) -> Todo | None:
@@ -39,8 +43,9 @@ class TodoRepository(Protocol):
         """
         ...
 
-    def remove(self, todo: Todo) -> None:
-        """Delete `todo` if it is still at `todo.version`; otherwise raise StaleWriteError."""
+    def remove(self, todo: Todo, deleted_at: datetime) -> None:
+        """Delete `todo` if it is still at `todo.version`, leaving a tombstone of
+        `deleted_at`; otherwise raise StaleWriteError."""
         ...
 
     def save_all(self, todos: Sequence[Todo]) -> None:
@@ -48,7 +53,7 @@ class TodoRepository(Protocol):
         when any of them moved on (the unit of work then commits none of them)."""
         ...
 
-    def remove_all(self, todos: Sequence[Todo]) -> None:
+    def remove_all(self, todos: Sequence[Todo], deleted_at: datetime) -> None:
         """`remove` each of `todos`, as one write where the store can: StaleWriteError
         when any of them moved on or is gone (the unit of work then commits none of it)."""
         ...
@@ -76,6 +81,21 @@ class TodoRepository(Protocol):
     def find_with_total(self, owner_id: UserId, query: TodoQuery) -> tuple[Sequence[Todo], int]:
         """`find(owner_id, query)` and `count(owner_id, query.filters)`, as one read if it can."""
         return self.find(owner_id, query), self.count(owner_id, query.filters)
+
+    def change_floor(self) -> int:
+        """A number no change committed from now on is below (whoever's it is)."""
+        ...
+
+    def changes_after(
+        self, owner_id: UserId, after: ChangePosition, limit: int
+    ) -> Sequence[Change]:
+        """The owner's changes past `after`, in position order: each todo changed there as
+        it is now, and each deleted one's tombstone; at most `limit + 1`."""
+        ...
+
+    def purge_tombstones(self, before: datetime) -> int:
+        """Forget the tombstones of todos deleted before `before`; how many went."""
+        ...
 
     def usage(self, owner_id: UserId) -> Usage:
         """How many todos the owner has, and their text in UTF-8 bytes, as stored now.

@@ -9,7 +9,9 @@ from todo_service.application.use_cases import (
     ListTodos,
     MoveTodo,
     PurgeExpiredIdempotencyKeys,
+    PurgeExpiredTombstones,
     SetUserActive,
+    SyncTodos,
     ToggleTodo,
     UpdateTodo,
     UpdateTodos,
@@ -31,8 +33,10 @@ class TodoService:
     toggle_todo: ToggleTodo
     move_todo: MoveTodo
     list_todos: ListTodos
+    sync_todos: SyncTodos
     delete_todos: DeleteTodos
     update_todos: UpdateTodos
     current_user: CurrentUser
     set_user_active: SetUserActive
     purge_expired_idempotency_keys: PurgeExpiredIdempotencyKeys
+    purge_expired_tombstones: PurgeExpiredTombstones

@@ -102,6 +102,12 @@ def set_active(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+def purge_tombstones(args: argparse.Namespace, settings: Settings) -> int:
+    purged = build_service(settings).purge_expired_tombstones()
+    print(f"Purged {purged} tombstones of todos deleted before the retention period.")
+    return EXIT_OK
+
+
 def purge_idempotency_keys(args: argparse.Namespace, settings: Settings) -> int:
     purged = build_service(settings).purge_expired_idempotency_keys()
     print(f"Purged {purged} expired idempotency keys.")
@@ -172,6 +178,13 @@ def _parser() -> argparse.ArgumentParser:
         "delete idempotency keys past their lifetime (cron it)",
         purge_idempotency_keys,
         [*_DATABASE, "idempotency_ttl_seconds"],
+    )
+    _command(
+        commands,
+        "purge-tombstones",
+        "forget todos deleted longer ago than the change log keeps them (cron it)",
+        purge_tombstones,
+        [*_DATABASE, "change_retention_days"],
     )
     return parser
 

@@ -88,6 +88,10 @@ def idempotency_ttl(settings: ServiceSettings) -> timedelta:
     return timedelta(seconds=settings.idempotency_ttl_seconds)
 
 
+def change_retention(settings: ServiceSettings) -> timedelta:
+    return timedelta(days=settings.change_retention_days)
+
+
 def quota(settings: ServiceSettings) -> Quota:
     return Quota(settings.max_todos_per_user, settings.max_text_bytes_per_user)
 

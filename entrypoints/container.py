@@ -5,6 +5,7 @@ from dependency_injector import containers, providers
 from todo_service.adapters.jwt import PyJwtTokenVerifier
 from todo_service.adapters.system import RandomIdGenerator, SystemClock
 from todo_service.application import TodoService
+from todo_service.application.changes import SyncTokens
 from todo_service.application.cursors import CursorCodec
 from todo_service.application.use_cases import (
     Authenticate,
@@ -18,7 +19,9 @@ from todo_service.application.use_cases import (
     ListTodos,
     MoveTodo,
     PurgeExpiredIdempotencyKeys,
+    PurgeExpiredTombstones,
     SetUserActive,
+    SyncTodos,
     ToggleTodo,
     UpdateTodo,
     UpdateTodos,
@@ -86,10 +89,10 @@ class Container(containers.DeclarativeContainer):
     update_todo = providers.Singleton(
         UpdateTodo, unit_of_work, clock, quota, rate_limits=rate_limits
     )
-    delete_todo = providers.Singleton(DeleteTodo, unit_of_work, rate_limits=rate_limits)
+    delete_todo = providers.Singleton(DeleteTodo, unit_of_work, clock, rate_limits=rate_limits)
     toggle_todo = providers.Singleton(ToggleTodo, unit_of_work, clock, rate_limits=rate_limits)
     move_todo = providers.Singleton(MoveTodo, unit_of_work, clock, rate_limits=rate_limits)
-    delete_todos = providers.Singleton(DeleteTodos, unit_of_work, rate_limits=rate_limits)
+    delete_todos = providers.Singleton(DeleteTodos, unit_of_work, clock, rate_limits=rate_limits)
     update_todos = providers.Singleton(UpdateTodos, unit_of_work, clock, rate_limits=rate_limits)
     list_todos = providers.Singleton(
         ListTodos,
@@ -97,10 +100,21 @@ class Container(containers.DeclarativeContainer):
         providers.Singleton(CursorCodec, cursor_secret),
         rate_limits=rate_limits,
     )
+    change_retention = providers.Callable(configuration.change_retention, settings)
+    sync_todos = providers.Singleton(
+        SyncTodos,
+        unit_of_work,
+        providers.Singleton(SyncTokens, cursor_secret, change_retention),
+        clock,
+        rate_limits=rate_limits,
+    )
     current_user = providers.Singleton(CurrentUser, unit_of_work, clock)
     set_user_active = providers.Singleton(SetUserActive, unit_of_work)
     purge_expired_idempotency_keys = providers.Singleton(
         PurgeExpiredIdempotencyKeys, unit_of_work, clock
+    )
+    purge_expired_tombstones = providers.Singleton(
+        PurgeExpiredTombstones, unit_of_work, clock, change_retention
     )
     service = providers.Singleton(
         TodoService,
@@ -111,11 +125,13 @@ class Container(containers.DeclarativeContainer):
         toggle_todo=toggle_todo,
         move_todo=move_todo,
         list_todos=list_todos,
+        sync_todos=sync_todos,
         delete_todos=delete_todos,
         update_todos=update_todos,
         current_user=current_user,
         set_user_active=set_user_active,
         purge_expired_idempotency_keys=purge_expired_idempotency_keys,
+        purge_expired_tombstones=purge_expired_tombstones,
     )
 
     # One bound for both: how long a deactivation or a withdrawn signing key may go unseen.

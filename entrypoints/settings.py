@@ -132,6 +132,13 @@ class ServiceSettings(BaseModel):
         le=MAX_IDEMPOTENCY_TTL_SECONDS,
         description="How long an `Idempotency-Key` is remembered.",
     )
+    change_retention_days: int = Field(
+        default=30,
+        ge=1,
+        le=3650,
+        description="How long the change log keeps a deleted todo's tombstone; a sync token "
+        "older than this is refused (410) and its client starts over.",
+    )
 
     max_todos_per_user: int = Field(
         default=DEFAULT_MAX_TODOS,

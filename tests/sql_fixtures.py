@@ -18,6 +18,7 @@ from tests.conftest import (
 from tests.support.pgbouncer import PgBouncer, pgbouncer_binary, running_pgbouncer
 from tests.support.unavailable import unavailable
 from todo_service.adapters.sql import SqlEngineOptions, build_engine, migrate_to_head
+from todo_service.adapters.sql.tables import metadata
 
 PGBOUNCER_MISSING = "pgbouncer is not installed (apt-get install -y pgbouncer)"
 POOLED = SqlEngineOptions(prepare_threshold=None)
@@ -106,9 +107,22 @@ def tls_engine(
     engine.dispose()
 
 
+# Every table that holds data, dependents first; SQLite's change clock only ever counts up.
+DATA_TABLES = [
+    table.name for table in reversed(metadata.sorted_tables) if table.name != "change_clock"
+]
+
+
 def truncate(engine: sa.Engine) -> None:
     with engine.begin() as connection:
-        connection.exec_driver_sql("TRUNCATE idempotency_keys, todos, user_usage, users")
+        connection.exec_driver_sql(f"TRUNCATE {', '.join(DATA_TABLES)}")
+
+
+def delete_everything(engine: sa.Engine) -> None:
+    """`truncate` for SQLite, which has no TRUNCATE."""
+    with engine.begin() as connection:
+        for table in DATA_TABLES:
+            connection.exec_driver_sql(f"DELETE FROM {table}")  # noqa: S608 - our table names
 
 
 @contextmanager

@@ -4,6 +4,7 @@ from functools import cmp_to_key
 from itertools import islice
 
 from todo_service.adapters.memory.store import InMemoryStore, Journal
+from todo_service.application.changes import Change, ChangePosition
 from todo_service.application.errors import StaleWriteError
 from todo_service.application.idempotency import IdempotencyRecord
 from todo_service.application.listing import Position, TodoFilters, TodoQuery, compare_positions
@@ -16,13 +17,15 @@ class InMemoryTodoRepository(TodoRepository):
     """The reference implementation of the repository contract, over a shared store."""
 
     def __init__(self, store: InMemoryStore, journal: Journal) -> None:
+        self._store = store
         self._todos = store.todos
         self._journal = journal
+        self._change: int | None = None
 
     def add(self, todo: Todo) -> None:
         if todo.id in self._todos:
             raise ValueError("todo id already used")
-        self._journal.write(self._todos, todo.id, todo)
+        self._write(todo)
 
     def get(self, owner_id: UserId, todo_id: TodoId, *, for_update: bool = False) -> Todo | None:
         todo = self._todos.get(todo_id)
@@ -30,19 +33,64 @@ class InMemoryTodoRepository(TodoRepository):
 
     def save(self, todo: Todo) -> None:
         self._require_stored_version(todo, todo.version - 1)
-        self._journal.write(self._todos, todo.id, todo)
+        self._write(todo)
 
-    def remove(self, todo: Todo) -> None:
+    def remove(self, todo: Todo, deleted_at: datetime) -> None:
         self._require_stored_version(todo, todo.version)
         self._journal.write(self._todos, todo.id, None)
+        self._journal.write(self._store.change_numbers, todo.id, None)
+        position = ChangePosition(self._change_number(), todo.id)
+        tombstone = (todo.owner_id, Change(position, deleted_at=deleted_at))
+        self._journal.write(self._store.tombstones, todo.id, tombstone)
 
     def save_all(self, todos: Sequence[Todo]) -> None:
         for todo in todos:
             self.save(todo)
 
-    def remove_all(self, todos: Sequence[Todo]) -> None:
+    def remove_all(self, todos: Sequence[Todo], deleted_at: datetime) -> None:
         for todo in todos:
-            self.remove(todo)
+            self.remove(todo, deleted_at)
+
+    def change_floor(self) -> int:
+        return self._store.clock["now"] + 1
+
+    def changes_after(
+        self, owner_id: UserId, after: ChangePosition, limit: int
+    ) -> Sequence[Change]:
+        numbers = self._store.change_numbers
+        changed = [
+            Change(ChangePosition(numbers[todo.id], todo.id), todo)
+            for todo in self._todos.values()
+            if todo.is_owned_by(owner_id)
+        ]
+        deleted = [change for owner, change in self._store.tombstones.values() if owner == owner_id]
+        later = sorted(
+            (change for change in changed + deleted if change.position > after),
+            key=lambda change: change.position,
+        )
+        return later[: limit + 1]
+
+    def purge_tombstones(self, before: datetime) -> int:
+        gone = [
+            todo_id
+            for todo_id, (_, change) in self._store.tombstones.items()
+            if change.deleted_at is not None and change.deleted_at < before
+        ]
+        for todo_id in gone:
+            self._journal.write(self._store.tombstones, todo_id, None)
+        return len(gone)
+
+    def _write(self, todo: Todo) -> None:
+        self._journal.write(self._todos, todo.id, todo)
+        self._journal.write(self._store.change_numbers, todo.id, self._change_number())
+
+    def _change_number(self) -> int:
+        """This unit of work's number: one tick of the store's clock, drawn at its first
+        write (units of work on one store run one at a time, so numbers follow commits)."""
+        if self._change is None:
+            self._change = self._store.clock["now"] + 1
+            self._journal.write(self._store.clock, "now", self._change)
+        return self._change
 
     def matching(
         self, owner_id: UserId, filters: TodoFilters, *, for_update: bool = False

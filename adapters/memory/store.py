@@ -2,6 +2,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from todo_service.application.changes import Change
 from todo_service.application.idempotency import IdempotencyRecord
 from todo_service.domain import Todo, TodoId, User, UserId
 
@@ -17,6 +18,11 @@ class InMemoryStore:
     todos: dict[TodoId, Todo] = field(default_factory=dict)
     users: dict[UserId, User] = field(default_factory=dict)
     idempotency: dict[tuple[UserId, str], IdempotencyRecord] = field(default_factory=dict)
+    # The change log: each todo's last change number, each deleted todo's tombstone, and
+    # the clock the numbers come from (one entry, so that a rollback undoes it too).
+    change_numbers: dict[TodoId, int] = field(default_factory=dict)
+    tombstones: dict[TodoId, tuple[UserId, Change]] = field(default_factory=dict)
+    clock: dict[str, int] = field(default_factory=lambda: {"now": 0})
     lock: threading.RLock = field(default_factory=threading.RLock)
 
 

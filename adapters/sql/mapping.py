@@ -31,7 +31,7 @@ class TableMapping(Generic[T]):
         self,
         kind: type[T],
         table: sa.Table,
-        stored: Mapping[str, Callable[[T], object]],
+        stored: Mapping[str, Callable[[T], object] | None],
         loaded: Mapping[str, Callable[[sa.RowMapping], object]],
     ) -> None:
         names = [field.name for field in fields(kind)]  # type: ignore[arg-type]
@@ -44,8 +44,13 @@ class TableMapping(Generic[T]):
                 f"fields {unloaded} have no column; give them a rule in {__name__}"
             )
         self._kind = kind
-        # Precomputed getters: this runs for every row a listing reads.
-        self._stored = [(c, stored.get(c) or attrgetter(c)) for c in columns]
+        # Precomputed getters: this runs for every row a listing reads. A column whose rule
+        # is None is not the object's: the statement that writes the row sets it.
+        self._stored = [
+            (c, stored.get(c) or attrgetter(c))
+            for c in columns
+            if c not in stored or stored[c] is not None
+        ]
         self._loaded = [(n, loaded.get(n) or itemgetter(n)) for n in names]
 
     def values(self, instance: T) -> dict[str, Any]:
@@ -74,6 +79,8 @@ TODOS = TableMapping(
         "title_folded": lambda todo: fold_case(todo.title),
         # By rank, so that the database orders priorities by meaning.
         "priority": lambda todo: todo.priority.rank,
+        # The change log's number, which each writing statement sets (statements.py).
+        "change_number": None,
     },
     loaded={
         "owner_id": _owner_of,

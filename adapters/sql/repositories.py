@@ -1,3 +1,4 @@
+import heapq
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from todo_service.adapters.sql.listing import (
 from todo_service.adapters.sql.mapping import IDEMPOTENCY_KEYS, TODOS, USERS
 from todo_service.adapters.sql.session import SqlSession
 from todo_service.adapters.sql.statements import statements
+from todo_service.application.changes import Change, ChangePosition
 from todo_service.application.errors import StaleWriteError
 from todo_service.application.idempotency import IdempotencyRecord
 from todo_service.application.listing import TodoFilters, TodoQuery
@@ -30,7 +32,8 @@ class SqlTodoRepository(TodoRepository):
         self._statements = statements(session.dialect_name)
 
     def add(self, todo: Todo) -> None:
-        if not self._session.write_returning(self._statements.add_todo, TODOS.values(todo)):
+        values = {**TODOS.values(todo), **self._change_number()}
+        if not self._session.write_returning(self._statements.add_todo, values):
             raise ValueError("todo id already used")
 
     def get(self, owner_id: UserId, todo_id: TodoId, *, for_update: bool = False) -> Todo | None:
@@ -44,15 +47,58 @@ class SqlTodoRepository(TodoRepository):
     def save(self, todo: Todo) -> None:
         self.save_all([todo])
 
-    def remove(self, todo: Todo) -> None:
-        self.remove_all([todo])
+    def remove(self, todo: Todo, deleted_at: datetime) -> None:
+        self.remove_all([todo], deleted_at)
 
     def save_all(self, todos: Sequence[Todo]) -> None:
-        self._write_each(self._statements.save_todo, [_saved(todo) for todo in todos])
+        if todos:
+            number = self._change_number()
+            rows = [{**_saved(todo), **number} for todo in todos]
+            self._write_each(self._statements.save_todo, rows)
 
-    def remove_all(self, todos: Sequence[Todo]) -> None:
-        keys = [_key(todo.id, todo.owner_id.value, todo.version) for todo in todos]
-        self._write_each(self._statements.remove_todo, keys)
+    def remove_all(self, todos: Sequence[Todo], deleted_at: datetime) -> None:
+        if not todos:
+            return
+        stamp = {"deleted_at": deleted_at, **self._change_number()}
+        rows = [{**_key(todo.id, todo.owner_id.value, todo.version), **stamp} for todo in todos]
+        self._write_each(self._statements.remove_todo, rows)
+        if self._statements.add_tombstone is not None:
+            self._session.write(self._statements.add_tombstone, rows)
+
+    def change_floor(self) -> int:
+        [row] = self._session.read(self._statements.change_floor)
+        return int(row["floor"])
+
+    def changes_after(
+        self, owner_id: UserId, after: ChangePosition, limit: int
+    ) -> Sequence[Change]:
+        parameters = {
+            "owner": owner_id.value,
+            "after_number": after.number,
+            "after_id": after.todo_id,
+            "limit": limit + 1,
+        }
+        changed = [
+            Change(ChangePosition(row["change_number"], row["id"]), TODOS.load(row))
+            for row in self._session.read(self._statements.changed_todos, parameters)
+        ]
+        deleted = [
+            Change(ChangePosition(row["change_number"], row["todo_id"]), None, row["deleted_at"])
+            for row in self._session.read(self._statements.deleted_todos, parameters)
+        ]
+        return list(heapq.merge(changed, deleted, key=lambda change: change.position))[: limit + 1]
+
+    def purge_tombstones(self, before: datetime) -> int:
+        return self._session.write_count(self._statements.purge_tombstones, {"before": before})
+
+    def _change_number(self) -> dict[str, int]:
+        """The parameter that numbers a write, where the dialect takes it from one (SQLite:
+        the next tick of its change clock); on PostgreSQL the statement numbers itself."""
+        statement = self._statements.next_change_number
+        if statement is None:
+            return {}
+        [row] = self._session.write_returning(statement)
+        return {"change_number": int(row["value"])}
 
     def _write_each(self, statement: sa.Executable, rows: list[dict[str, object]]) -> None:
         """One statement per row, sent together (psycopg pipelines an executemany); a

@@ -12,13 +12,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from todo_service.adapters.sql.tables import (
+    change_clock_table,
     idempotency_keys_table,
     todos_table,
+    tombstones_table,
     user_usage_table,
     users_table,
 )
+from todo_service.adapters.sql.types import UtcDateTime
 
 todos, users, keys = todos_table.c, users_table.c, idempotency_keys_table.c
+tombstones = tombstones_table.c
 
 
 def column_parameter(column: sa.Column[Any], name: str | None = None) -> sa.BindParameter[Any]:
@@ -42,15 +46,96 @@ class Statements:
 
         self.get_todo = sa.select(todos_table).where(*_TODO_KEY)
         self.get_todo_for_update = self.get_todo.with_for_update()
+
+        # The change log's number, set by each statement that writes a todo or a tombstone
+        # (docs/adr/0024). PostgreSQL's is the writing transaction's id: no lock, no extra
+        # round trip. SQLite runs one writer at a time; each write draws the next tick of
+        # `change_clock` first (`next_change_number`) and passes it as a parameter.
+        self.next_change_number: sa.Executable | None = None
+        numbered: dict[str, Any] = {}
+        change_number: sa.ColumnElement[int] = sa.bindparam("change_number", type_=sa.BigInteger())
+        if dialect_name == "sqlite":
+            clock = change_clock_table.c
+            self.next_change_number = (
+                sa.update(change_clock_table).values(value=clock.value + 1).returning(clock.value)
+            )
+            self.change_floor = sa.select((clock.value + 1).label("floor"))
+        else:
+            change_number = sa.cast(
+                sa.cast(sa.func.pg_current_xact_id(), sa.Text()), sa.BigInteger()
+            )
+            numbered = {"change_number": change_number}
+            # Every transaction still running has an id at least its snapshot's xmin, and
+            # every later one a greater id: no change committed from now on is below it.
+            self.change_floor = sa.select(
+                sa.cast(
+                    sa.cast(sa.func.pg_snapshot_xmin(sa.func.pg_current_snapshot()), sa.Text()),
+                    sa.BigInteger(),
+                ).label("floor")
+            )
+
         # RETURNING, not rowcount: drivers may not report the rows of an INSERT.
         self.add_todo = (
             insert(todos_table)
+            .values(numbered)
             .on_conflict_do_nothing(index_elements=[todos.id])
             .returning(todos.id)
         )
         # Only at the version the change was made from: a row that moved on is left alone.
-        self.save_todo = sa.update(todos_table).where(*_TODO_KEY, _AT_VERSION)
-        self.remove_todo = sa.delete(todos_table).where(*_TODO_KEY, _AT_VERSION)
+        self.save_todo = sa.update(todos_table).where(*_TODO_KEY, _AT_VERSION).values(numbered)
+        # A removal leaves a tombstone in the same statement where the dialect allows
+        # (PostgreSQL: DELETE in a WITH), else in the next (`add_tombstone`).
+        removed = sa.delete(todos_table).where(*_TODO_KEY, _AT_VERSION)
+        deleted_at = sa.bindparam("deleted_at", type_=UtcDateTime())
+        self.add_tombstone: sa.Executable | None = None
+        if dialect_name == "sqlite":
+            self.remove_todo: sa.Executable = removed
+            self.add_tombstone = insert(tombstones_table).values(
+                todo_id=sa.bindparam("key_id", type_=tombstones.todo_id.type),
+                user_id=sa.bindparam("key_user_id", type_=tombstones.user_id.type),
+                change_number=change_number,
+                deleted_at=deleted_at,
+            )
+        else:
+            # The tombstone's INSERT reads the row in the statement's snapshot; if the
+            # DELETE then finds it moved on, it deletes nothing and the caller, seeing no
+            # row deleted, abandons the transaction with the stray tombstone in it.
+            # (The DELETE is the statement, so its row count is the one reported.)
+            logged = (
+                sa.insert(tombstones_table)
+                .from_select(
+                    ["todo_id", "user_id", "change_number", "deleted_at"],
+                    sa.select(todos.id, todos.user_id, change_number, deleted_at).where(
+                        *_TODO_KEY, _AT_VERSION
+                    ),
+                )
+                .cte("logged")
+            )
+            self.remove_todo = removed.add_cte(logged)
+        after_number = sa.bindparam("after_number", type_=sa.BigInteger())
+        self.changed_todos = (
+            sa.select(todos_table)
+            .where(
+                todos.user_id == column_parameter(todos.user_id, "owner"),
+                sa.tuple_(todos.change_number, todos.id)
+                > sa.tuple_(after_number, column_parameter(todos.id, "after_id")),
+            )
+            .order_by(todos.change_number, todos.id)
+            .limit(sa.bindparam("limit", type_=sa.Integer()))
+        )
+        self.deleted_todos = (
+            sa.select(tombstones_table)
+            .where(
+                tombstones.user_id == column_parameter(tombstones.user_id, "owner"),
+                sa.tuple_(tombstones.change_number, tombstones.todo_id)
+                > sa.tuple_(after_number, column_parameter(tombstones.todo_id, "after_id")),
+            )
+            .order_by(tombstones.change_number, tombstones.todo_id)
+            .limit(sa.bindparam("limit", type_=sa.Integer()))
+        )
+        self.purge_tombstones = sa.delete(tombstones_table).where(
+            tombstones.deleted_at < column_parameter(tombstones.deleted_at, "before")
+        )
 
         self.get_user = sa.select(users_table).where(users.id == column_parameter(users.id))
         # One upsert moves what a user holds and returns the new totals. Its row lock

@@ -63,6 +63,8 @@ class TodoRow(TableModel, table=True):
         sa.Index(None, "user_id", "priority", "id"),
         sa.Index(None, "user_id", "title", "id"),
         sa.Index(None, "user_id", "order", "id"),
+        # What changed since a point: one user's changes in the order a sync reads them.
+        sa.Index(None, "user_id", "change_number", "id"),
         # `q`, a substring of the folded title, found by trigrams (pg_trgm): PostgreSQL only.
         sa.Index(
             "ix_todos_title_folded_trgm",
@@ -97,6 +99,40 @@ class TodoRow(TableModel, table=True):
         sa_column=sa.Column(sa.BigInteger(), nullable=False, server_default=sa.text("0"))
     )
     version: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
+    # The change that last wrote it (docs/adr/0024): the transaction id on PostgreSQL,
+    # the change clock on SQLite; 0 for todos stored before the change log.
+    change_number: int = Field(
+        sa_column=sa.Column(sa.BigInteger(), nullable=False, server_default=sa.text("0"))
+    )
+
+
+class TombstoneRow(TableModel, table=True):
+    """A deleted todo, kept for CHANGE_RETENTION_DAYS so that a sync can say it went."""
+
+    __tablename__ = "todo_tombstones"
+    __table_args__ = (
+        sa.Index(None, "user_id", "change_number", "todo_id"),
+        sa.Index(None, "deleted_at"),
+    )
+
+    todo_id: uuid.UUID = Field(sa_column=sa.Column(sa.Uuid(), primary_key=True))
+    user_id: str = Field(
+        sa_column=sa.Column(
+            sa.String(USER_ID_MAX_LENGTH), sa.ForeignKey("users.id"), nullable=False
+        )
+    )
+    change_number: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
+    deleted_at: datetime = Field(sa_column=_instant(nullable=False))
+
+
+class ChangeClockRow(TableModel, table=True):
+    """SQLite's change numbers: one row, moved by each writing transaction, which SQLite
+    runs one at a time, so the numbers follow the commits."""
+
+    __tablename__ = "change_clock"
+    __table_args__ = {"info": {ONLY_ON: "sqlite"}}
+
+    value: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False, primary_key=True))
 
 
 class IdempotencyKeyRow(TableModel, table=True):
@@ -135,3 +171,5 @@ users_table: sa.Table = UserRow.__table__  # type: ignore[attr-defined]
 user_usage_table: sa.Table = UserUsageRow.__table__  # type: ignore[attr-defined]
 todos_table: sa.Table = TodoRow.__table__  # type: ignore[attr-defined]
 idempotency_keys_table: sa.Table = IdempotencyKeyRow.__table__  # type: ignore[attr-defined]
+tombstones_table: sa.Table = TombstoneRow.__table__  # type: ignore[attr-defined]
+change_clock_table: sa.Table = ChangeClockRow.__table__  # type: ignore[attr-defined]

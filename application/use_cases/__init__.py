@@ -11,7 +11,9 @@ from todo_service.application.use_cases.get_todo import GetTodo
 from todo_service.application.use_cases.list_todos import ListTodos, ListTodosRequest
 from todo_service.application.use_cases.move_todo import MoveTodo
 from todo_service.application.use_cases.purge_idempotency_keys import PurgeExpiredIdempotencyKeys
+from todo_service.application.use_cases.purge_tombstones import PurgeExpiredTombstones
 from todo_service.application.use_cases.set_user_active import SetUserActive
+from todo_service.application.use_cases.sync_todos import SyncTodos
 from todo_service.application.use_cases.toggle_todo import ToggleTodo
 from todo_service.application.use_cases.update_todo import UpdateTodo
 
@@ -28,7 +30,9 @@ __all__ = [
     "ListTodosRequest",
     "MoveTodo",
     "PurgeExpiredIdempotencyKeys",
+    "PurgeExpiredTombstones",
     "SetUserActive",
+    "SyncTodos",
     "ToggleTodo",
     "UpdateTodo",
     "UpdateTodos",

@@ -31,9 +31,14 @@ class DeleteTodos:
     """
 
     def __init__(
-        self, unit_of_work: UnitOfWorkFactory, *, rate_limits: RateLimits = NO_RATE_LIMITS
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        rate_limits: RateLimits = NO_RATE_LIMITS,
     ) -> None:
         self._unit_of_work = unit_of_work
+        self._clock = clock
         self._rate_limits = rate_limits
 
     def __call__(self, actor: UserId, filters: TodoFilters) -> int:
@@ -44,7 +49,7 @@ class DeleteTodos:
                 found = uow.todos.matching(actor, filters, for_update=True)
                 if found:
                     release_todos(uow, actor, found)
-                    uow.todos.remove_all(found)
+                    uow.todos.remove_all(found, self._clock.now())
                     uow.commit()
                 return len(found)
 

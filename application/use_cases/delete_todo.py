@@ -1,4 +1,4 @@
-from todo_service.application.ports import UnitOfWorkFactory
+from todo_service.application.ports import Clock, UnitOfWorkFactory
 from todo_service.application.rate_limits import NO_RATE_LIMITS, Access, RateLimits
 from todo_service.application.use_cases.common import load_owned, release_todos, retry_stale_writes
 from todo_service.domain import TodoId, UserId
@@ -11,12 +11,18 @@ class DeleteTodo:
       (RateLimitExceededError).
     - With an expected version, a todo at any other version is refused
       (VersionConflictError).
+    - Its tombstone tells syncing clients it went (SyncTodos).
     """
 
     def __init__(
-        self, unit_of_work: UnitOfWorkFactory, *, rate_limits: RateLimits = NO_RATE_LIMITS
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        rate_limits: RateLimits = NO_RATE_LIMITS,
     ) -> None:
         self._unit_of_work = unit_of_work
+        self._clock = clock
         self._rate_limits = rate_limits
 
     def __call__(self, actor: UserId, todo_id: TodoId, expected_version: int | None = None) -> None:
@@ -27,7 +33,7 @@ class DeleteTodo:
                 todo = load_owned(uow.todos, actor, todo_id, for_update=True)
                 todo.require_version(expected_version)
                 release_todos(uow, actor, [todo])
-                uow.todos.remove(todo)
+                uow.todos.remove(todo, self._clock.now())
                 uow.commit()
 
         retry_stale_writes(attempt)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import pytest
 import sqlalchemy as sa
 
-from tests.sql_fixtures import truncate
+from tests.sql_fixtures import delete_everything, truncate
 from todo_service.adapters.memory import InMemoryStore, InMemoryUnitOfWork
 from todo_service.adapters.sql import SqlEngineOptions, SqlUnitOfWork
 from todo_service.application.ports import UnitOfWork
@@ -44,10 +44,7 @@ def _sql_backend(name: str, engine: sa.Engine, request: pytest.FixtureRequest) -
     if name == "sqlite":
 
         def reset() -> None:
-            with engine.begin() as connection:
-                connection.exec_driver_sql("DELETE FROM idempotency_keys")
-                connection.exec_driver_sql("DELETE FROM todos")
-                connection.exec_driver_sql("DELETE FROM users")
+            delete_everything(engine)
 
     else:
         direct: sa.Engine = request.getfixturevalue("postgres_engine")

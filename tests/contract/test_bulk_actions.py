@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.contract.conftest import Backend
-from tests.factories import ALICE, BOB, todo_service
+from tests.factories import ALICE, BOB, T0, todo_service
 from todo_service.application import TodoFilters
 from todo_service.application.errors import StaleWriteError
 from todo_service.domain import InvalidValueError, NewTodo, Priority, TodoChanges, Usage
@@ -87,7 +87,7 @@ def test_a_bulk_write_that_meets_a_moved_todo_writes_nothing(core_backend: Backe
     renamed = [t.changed(TodoChanges(title="new"), t.updated_at) for t in todos]
     # The use cases commit only after the write went through: here it never does.
     with core_backend.unit_of_work() as uow, pytest.raises(StaleWriteError):
-        uow.todos.remove_all(todos)
+        uow.todos.remove_all(todos, T0)
     with core_backend.unit_of_work() as uow, pytest.raises(StaleWriteError):
         uow.todos.save_all(renamed)
 

@@ -8,7 +8,7 @@ import pytest
 
 from tests.contract.conftest import Backend
 from tests.contract.helpers import at, counted, found, ids, make_user, read, stored
-from tests.factories import ALICE, BOB, make_todo
+from tests.factories import ALICE, BOB, T0, make_todo
 from todo_service.application.errors import StaleWriteError
 from todo_service.application.listing import TodoFilters, TodoQuery
 from todo_service.domain import Priority, TodoChanges
@@ -99,14 +99,14 @@ def test_a_todo_cannot_be_saved_or_removed_under_another_owner(core_backend: Bac
         with pytest.raises(StaleWriteError):
             uow.todos.save(hijacked)
         with pytest.raises(StaleWriteError):
-            uow.todos.remove(replace(todo, owner_id=BOB))
+            uow.todos.remove(replace(todo, owner_id=BOB), T0)
     assert read(core_backend.unit_of_work, ALICE, todo.id) == todo
 
 
 def test_removing_at_the_stored_version_deletes_the_todo(core_backend: Backend) -> None:
     (todo,) = stored(core_backend.unit_of_work, make_todo())
     with core_backend.unit_of_work() as uow:
-        uow.todos.remove(todo)
+        uow.todos.remove(todo, T0)
         uow.commit()
     assert read(core_backend.unit_of_work, ALICE, todo.id) is None
 
@@ -117,7 +117,7 @@ def test_removing_at_an_old_version_is_a_stale_write(core_backend: Backend) -> N
         uow.todos.save(todo.toggled(at(1)))
         uow.commit()
     with core_backend.unit_of_work() as uow, pytest.raises(StaleWriteError):
-        uow.todos.remove(todo)
+        uow.todos.remove(todo, T0)
 
 
 def test_find_gives_the_page_plus_one_newest_first_and_count_gives_the_total(

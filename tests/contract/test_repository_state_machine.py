@@ -168,7 +168,7 @@ def machine_for(backend: Backend) -> type[RuleBasedStateMachine]:
             with backend.unit_of_work() as uow:
                 try:
                     if data.draw(st.booleans()):
-                        uow.todos.remove(old)
+                        uow.todos.remove(old, T0)
                     else:
                         uow.todos.save(replace(old, title="stale", version=old.version + 1))
                     refused = False
@@ -182,7 +182,7 @@ def machine_for(backend: Backend) -> type[RuleBasedStateMachine]:
             if todo is None:
                 return
             with backend.unit_of_work() as uow:
-                uow.todos.remove(todo)
+                uow.todos.remove(todo, T0)
                 uow.commit()
             del self.model.todos[todo.id]
 

@@ -61,6 +61,7 @@ def test_an_empty_database_migrates_to_head_and_back_to_base(empty_postgres_url:
         "todos",
         "idempotency_keys",
         "user_usage",
+        "todo_tombstones",
     }
     assert schema_is_current(empty_postgres_url)
 
