@@ -1,5 +1,6 @@
 """The in-process API: use cases over ports, free of HTTP, SQL and frameworks."""
 
+from todo_service.application.changes import ChangesPage, Deletion, SyncTokenExpiredError
 from todo_service.application.errors import (
     ApplicationError,
     AuthenticationUnavailableError,
@@ -34,7 +35,9 @@ __all__ = [
     "Access",
     "ApplicationError",
     "AuthenticationUnavailableError",
+    "ChangesPage",
     "ConcurrentUpdateError",
+    "Deletion",
     "IdempotencyConflictError",
     "InvalidTokenError",
     "ListTodosRequest",
@@ -48,6 +51,7 @@ __all__ = [
     "StatementTimeoutError",
     "StorageTrouble",
     "StorageUnavailableError",
+    "SyncTokenExpiredError",
     "TodoFilters",
     "TodoPage",
     "TodoQuery",

@@ -10,6 +10,7 @@ from todo_service.application import (
     RateLimitExceededError,
     StatementTimeoutError,
     StorageUnavailableError,
+    SyncTokenExpiredError,
 )
 from todo_service.domain import (
     InvalidValueError,
@@ -65,6 +66,11 @@ PROBLEMS: Mapping[type[Exception], ProblemSpec] = {
         409,
         "The user's quota of todos, or of text, would be exceeded; nothing was changed. "
         "Delete or shorten todos first (`detail` names the limit).",
+    ),
+    SyncTokenExpiredError: ProblemSpec(
+        410,
+        "The sync token is older than the change log keeps deletions (`CHANGE_RETENTION_DAYS`): "
+        "start a full sync again, without a token, and replace the todos held.",
     ),
     VersionConflictError: ProblemSpec(412, "`If-Match` names a version the todo is no longer at."),
     BodyTooLargeError: ProblemSpec(413, f"The body is larger than {MAX_BODY_BYTES} bytes."),

@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from todo_service.application import TodoPage
+from todo_service.application import ChangesPage, TodoPage
 from todo_service.domain import (
     After,
     Before,
@@ -188,6 +188,39 @@ class TodoPageOut(BaseModel):
             limit=page.limit,
             offset=page.offset,
             next_cursor=page.next_cursor,
+        )
+
+
+class DeletionOut(BaseModel):
+    """A todo that was deleted: forget it."""
+
+    id: UUID = Field(description="The deleted todo's id.", examples=[_TODO_ID])
+    deleted_at: AwareDatetime = Field(description="When it was deleted (UTC).", examples=[_CREATED])
+
+
+class ChangesOut(BaseModel):
+    """What changed in the caller's todos since `token` (all of them without one)."""
+
+    todos: list[TodoOut] = Field(
+        description="Each todo created or changed, as it is now: put it in place of yours."
+    )
+    deleted: list[DeletionOut] = Field(description="Each todo deleted: drop yours.")
+    token: str = Field(
+        description="Ask with this next time (and at once while `more` is true). Opaque.",
+        examples=["WzEyMzQsMTc2NDk4NDAwMC4wLG51bGwsbnVsbCxudWxsXQ.q2-7wKx0"],
+    )
+    more: bool = Field(description="Another page follows: ask again at once with `token`.")
+
+    @classmethod
+    def of(cls, page: ChangesPage, url_of: Callable[[Todo], str]) -> "ChangesOut":
+        return cls.model_construct(
+            todos=[TodoOut.of(todo, url_of(todo)) for todo in page.todos],
+            deleted=[
+                DeletionOut.model_construct(id=gone.todo_id, deleted_at=gone.deleted_at)
+                for gone in page.deleted
+            ],
+            token=page.token,
+            more=page.more,
         )
 
 

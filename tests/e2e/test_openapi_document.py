@@ -140,6 +140,7 @@ def test_every_operation_has_the_stable_camel_case_id_of_its_route_function(
         "getTodo",
         "listTodos",
         "moveTodo",
+        "syncTodos",
         "toggleTodo",
         "updateTodo",
         "updateTodos",

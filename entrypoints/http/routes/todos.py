@@ -3,6 +3,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
 
+from todo_service.application.changes import MAX_TOKEN_LENGTH
+from todo_service.application.listing import MAX_LIMIT
 from todo_service.application.use_cases import (
     CreateTodo,
     DeleteTodo,
@@ -10,6 +12,7 @@ from todo_service.application.use_cases import (
     GetTodo,
     ListTodos,
     MoveTodo,
+    SyncTodos,
     ToggleTodo,
     UpdateTodo,
     UpdateTodos,
@@ -47,6 +50,7 @@ from todo_service.entrypoints.http.responses import (
 )
 from todo_service.entrypoints.http.schemas import (
     TODO_EXAMPLE,
+    ChangesOut,
     TodoCreate,
     TodoMove,
     TodoOut,
@@ -86,6 +90,38 @@ async def list_todos(
     found = await caller.act(list_todos, query.to_request())
     page = TodoPageOut.of(found, todo_links(request).url)
     return digest_tagged_response(page, if_none_match=condition)
+
+
+# Before `/{todo_id}`, which would otherwise take "changes" for an id (and answer 422).
+@router.get(
+    "/changes",
+    response_model=ChangesOut,
+    summary="What changed in my todos since a token",
+    description=cleandoc(SyncTodos.__doc__ or ""),
+    response_description="The changes since `token`, and the token to ask with next.",
+    responses={
+        **answers(200, {"todos": [TODO_EXAMPLE], "deleted": [], "token": "…", "more": False}),
+        **documented(*TODO_ERRORS, 410, 422),
+    },
+)
+async def sync_todos(
+    *,
+    caller: AuthenticatedCaller,
+    sync_todos: Annotated[SyncTodos, provided(Container.sync_todos)],
+    request: Request,
+    token: Annotated[
+        str | None,
+        Query(
+            max_length=MAX_TOKEN_LENGTH,
+            description="The `token` of the last answer; none for a full sync.",
+        ),
+    ] = None,
+    limit: Annotated[
+        int, Query(ge=1, le=MAX_LIMIT, description="Changes per page at most.")
+    ] = MAX_LIMIT,
+) -> Response:
+    page = await caller.act(sync_todos, token, limit)
+    return json_response(ChangesOut.of(page, todo_links(request).url))
 
 
 @router.post(
