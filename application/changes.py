@@ -58,6 +58,9 @@ class ChangesPage:
     deleted: tuple[Deletion, ...]
     token: str
     more: bool
+    # The least change number a sync with `token` can still bring: live updates watch
+    # the log from it (entrypoints/http/live_updates.py).
+    floor: int
 
 
 class SyncTokenExpiredError(ApplicationError):

@@ -1,4 +1,4 @@
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -91,6 +91,10 @@ class TodoRepository(Protocol):
     ) -> Sequence[Change]:
         """The owner's changes past `after`, in position order: each todo changed there as
         it is now, and each deleted one's tombstone; at most `limit + 1`."""
+        ...
+
+    def owners_with_changes(self, owner_ids: Collection[UserId], floor: int) -> set[UserId]:
+        """Those of `owner_ids` with a change numbered `floor` or more (live updates ask)."""
         ...
 
     def purge_tombstones(self, before: datetime) -> int:

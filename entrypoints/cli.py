@@ -35,9 +35,8 @@ class CommandError(Exception):
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn  # noqa: PLC0415 - only `serve` needs the server and the web stack
 
-    from todo_service.entrypoints.http.app import create_app  # noqa: PLC0415
+    from todo_service.entrypoints.http.app import create_app, edge_options  # noqa: PLC0415
     from todo_service.entrypoints.http.asgi import APP_FACTORY  # noqa: PLC0415
-    from todo_service.entrypoints.http.cors import CorsPolicy  # noqa: PLC0415
     from todo_service.entrypoints.http.metrics import serving_metrics  # noqa: PLC0415
     from todo_service.entrypoints.http.server import announce, server_options  # noqa: PLC0415
 
@@ -48,12 +47,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     announce(settings)
     metrics = serving_metrics(settings)  # METRICS_PORT's endpoint, before any worker starts
     if settings.workers == 1:
-        app = create_app(
-            container,
-            metrics=metrics,
-            cors=CorsPolicy.from_settings(settings),
-            public_base_url=settings.base_url,
-        )
+        app = create_app(container, metrics=metrics, **edge_options(settings))
         uvicorn.run(app, **server)
     else:
         # Each worker builds its own app from the same environment; checked above.

@@ -101,13 +101,13 @@ class Container(containers.DeclarativeContainer):
         rate_limits=rate_limits,
     )
     change_retention = providers.Callable(configuration.change_retention, settings)
+    sync_tokens = providers.Singleton(SyncTokens, cursor_secret, change_retention)
     sync_todos = providers.Singleton(
-        SyncTodos,
-        unit_of_work,
-        providers.Singleton(SyncTokens, cursor_secret, change_retention),
-        clock,
-        rate_limits=rate_limits,
+        SyncTodos, unit_of_work, sync_tokens, clock, rate_limits=rate_limits
     )
+    # The syncs a live update stream runs when its user's todos change: the stream itself
+    # was counted as a read when it opened, and the writes it reports as writes.
+    stream_sync = providers.Singleton(SyncTodos, unit_of_work, sync_tokens, clock)
     current_user = providers.Singleton(CurrentUser, unit_of_work, clock)
     set_user_active = providers.Singleton(SetUserActive, unit_of_work)
     purge_expired_idempotency_keys = providers.Singleton(

@@ -359,6 +359,31 @@ class Settings(ServiceSettings, BaseSettings):
         description="Open connections per worker; one more is answered 503 and closed. "
         "Lowered at start-up to what the descriptor limit (ulimit -n) leaves room for.",
     )
+    streams_per_user: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description="Live update streams (`GET /api/todos/events`) one user may hold per "
+        "worker; one more is answered 429.",
+    )
+    streams_per_worker: int = Field(
+        default=1000,
+        ge=1,
+        le=100_000,
+        description="Live update streams one worker holds; one more is answered 503.",
+    )
+    stream_heartbeat_seconds: int = Field(
+        default=15,
+        ge=1,
+        le=300,
+        description="A quiet stream sends a comment line this often, so that proxies keep it.",
+    )
+    stream_poll_milliseconds: int = Field(
+        default=250,
+        ge=20,
+        le=10_000,
+        description="How often a worker with open streams asks the change log what changed.",
+    )
     cors_allow_origins: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(),
         description="Comma-separated origins (scheme://host[:port]) whose pages may call the "

@@ -1,4 +1,4 @@
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime
 from functools import cmp_to_key
 from itertools import islice
@@ -69,6 +69,15 @@ class InMemoryTodoRepository(TodoRepository):
             key=lambda change: change.position,
         )
         return later[: limit + 1]
+
+    def owners_with_changes(self, owner_ids: Collection[UserId], floor: int) -> set[UserId]:
+        numbers = self._store.change_numbers
+        changed = {todo.owner_id for todo in self._todos.values() if numbers[todo.id] >= floor} | {
+            owner
+            for owner, change in self._store.tombstones.values()
+            if change.position.number >= floor
+        }
+        return changed & set(owner_ids)
 
     def purge_tombstones(self, before: datetime) -> int:
         gone = [

@@ -1,5 +1,5 @@
 import heapq
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -87,6 +87,13 @@ class SqlTodoRepository(TodoRepository):
             for row in self._session.read(self._statements.deleted_todos, parameters)
         ]
         return list(heapq.merge(changed, deleted, key=lambda change: change.position))[: limit + 1]
+
+    def owners_with_changes(self, owner_ids: Collection[UserId], floor: int) -> set[UserId]:
+        if not owner_ids:
+            return set()
+        parameters = {"owners": [owner.value for owner in owner_ids], "floor": floor}
+        rows = self._session.read(self._statements.owners_with_changes, parameters)
+        return {UserId(row["user_id"]) for row in rows}
 
     def purge_tombstones(self, before: datetime) -> int:
         return self._session.write_count(self._statements.purge_tombstones, {"before": before})

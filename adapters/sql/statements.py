@@ -133,6 +133,14 @@ class Statements:
             .order_by(tombstones.change_number, tombstones.todo_id)
             .limit(sa.bindparam("limit", type_=sa.Integer()))
         )
+        owners = sa.bindparam("owners", expanding=True, type_=todos.user_id.type)
+        floor = sa.bindparam("floor", type_=sa.BigInteger())
+        self.owners_with_changes = sa.union(
+            sa.select(todos.user_id).where(todos.user_id.in_(owners), todos.change_number >= floor),
+            sa.select(tombstones.user_id).where(
+                tombstones.user_id.in_(owners), tombstones.change_number >= floor
+            ),
+        )
         self.purge_tombstones = sa.delete(tombstones_table).where(
             tombstones.deleted_at < column_parameter(tombstones.deleted_at, "before")
         )

@@ -69,4 +69,5 @@ class SyncTodos:
             ),
             token=self._tokens.seal(actor, following),
             more=more,
+            floor=min(state.floor, next_floor) if more else next_floor,
         )

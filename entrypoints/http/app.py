@@ -18,6 +18,11 @@ from todo_service.entrypoints.http.docs import add_docs_pages
 from todo_service.entrypoints.http.examples import with_nulls
 from todo_service.entrypoints.http.exception_handlers import exception_handlers, handle_mapped
 from todo_service.entrypoints.http.links import TodoLinks
+from todo_service.entrypoints.http.live_updates import (
+    DEFAULT_STREAM_LIMITS,
+    LiveUpdates,
+    StreamLimits,
+)
 from todo_service.entrypoints.http.operation_ids import operation_id
 from todo_service.entrypoints.http.problem_details import PROBLEM_JSON
 from todo_service.entrypoints.http.recent_refusals import RecentRefusals
@@ -25,7 +30,12 @@ from todo_service.entrypoints.http.request_log import RequestLogMiddleware, Resp
 from todo_service.entrypoints.http.response_headers import ResponseHeadersMiddleware
 from todo_service.entrypoints.http.routes import health, todos, users
 from todo_service.entrypoints.http.server import tune_garbage_collector
-from todo_service.entrypoints.settings import DEFAULT_HOST, DEFAULT_PORT, default_base_url
+from todo_service.entrypoints.settings import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    Settings,
+    default_base_url,
+)
 
 if TYPE_CHECKING:
     from todo_service.entrypoints.http.metrics.recorders import HttpMetrics
@@ -61,6 +71,8 @@ class EdgeFirstFastAPI(FastAPI):
     recent_refusals: RecentRefusals
     # Each todo's `url` and `Location`, from PUBLIC_BASE_URL (`create_app`).
     todo_links: TodoLinks
+    # This worker's live update streams (`create_app`).
+    live_updates: LiveUpdates
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
@@ -82,13 +94,14 @@ def create_app(
     metrics: "HttpMetrics | None" = None,
     cors: CorsPolicy | None = None,
     public_base_url: str = default_base_url(DEFAULT_HOST, DEFAULT_PORT),
+    stream_limits: StreamLimits = DEFAULT_STREAM_LIMITS,
 ) -> FastAPI:
     """The HTTP entrypoint over a built container; its routes ask that container (`provided`).
 
     `metrics` (METRICS_PORT) record every request, and the storage's connection pool;
     `cors` (CORS_ALLOW_ORIGINS) lets the pages of its origins call the API from a browser;
     `public_base_url` (PUBLIC_BASE_URL) is where clients reach it, which each todo's
-    `url` names.
+    `url` names; `stream_limits` (STREAMS_PER_USER, ...) bound its live update streams.
     """
 
     @asynccontextmanager
@@ -124,6 +137,7 @@ def create_app(
     app.state.container = container
     app.cors = cors
     app.todo_links = TodoLinks(public_base_url)
+    app.live_updates = LiveUpdates(container.storage, stream_limits)
     if metrics is not None:
         app.observer = metrics.observe
         metrics.watch(container)
@@ -148,6 +162,20 @@ def create_app(
 
     app.openapi = openapi  # type: ignore[method-assign]
     return app
+
+
+def edge_options(settings: Settings) -> dict[str, Any]:
+    """What `create_app` takes from a serving process's settings, besides its metrics."""
+    return {
+        "cors": CorsPolicy.from_settings(settings),
+        "public_base_url": settings.base_url,
+        "stream_limits": StreamLimits(
+            per_user=settings.streams_per_user,
+            per_worker=settings.streams_per_worker,
+            heartbeat_seconds=settings.stream_heartbeat_seconds,
+            poll_seconds=settings.stream_poll_milliseconds / 1000,
+        ),
+    }
 
 
 def _noticing_outages(

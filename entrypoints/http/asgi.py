@@ -1,8 +1,7 @@
 from fastapi import FastAPI
 
 from todo_service.entrypoints.bootstrap import build_container, require_serving_configuration
-from todo_service.entrypoints.http.app import create_app
-from todo_service.entrypoints.http.cors import CorsPolicy
+from todo_service.entrypoints.http.app import create_app, edge_options
 from todo_service.entrypoints.http.metrics import worker_metrics
 from todo_service.entrypoints.settings import Settings
 
@@ -18,10 +17,4 @@ def create_app_from_environment() -> FastAPI:
     settings = Settings()
     container = build_container(settings, on_event_loop=True)
     require_serving_configuration(container)
-    cors = CorsPolicy.from_settings(settings)
-    return create_app(
-        container,
-        metrics=worker_metrics(settings),
-        cors=cors,
-        public_base_url=settings.base_url,
-    )
+    return create_app(container, metrics=worker_metrics(settings), **edge_options(settings))

@@ -9,6 +9,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from todo_service.entrypoints.http.error_table import RETRY_AFTER_SECONDS
 from todo_service.entrypoints.http.problem_details import PROBLEM_JSON
 from todo_service.entrypoints.http.schemas import Problem
+from todo_service.entrypoints.http.stopping import SERVER_STOPPING
 from todo_service.entrypoints.summarized_log import SummarizedLog
 
 SUMMARY_INTERVAL_SECONDS = 10
@@ -109,6 +110,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._cancel_head_deadline()
         super().on_headers_complete()
+
+    def shutdown(self) -> None:
+        # uvicorn waits for each answer in progress: tell the streams to end theirs.
+        SERVER_STOPPING.set()
+        super().shutdown()
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_deadline()

@@ -22,6 +22,7 @@ from todo_service.domain import (
 )
 from todo_service.entrypoints.http.auth import MissingCredentialsError
 from todo_service.entrypoints.http.body_limit import MAX_BODY_BYTES, BodyTooLargeError
+from todo_service.entrypoints.http.live_updates import StreamsFullError, TooManyStreamsError
 from todo_service.entrypoints.http.rate_limit_headers import (
     RATE_LIMIT_HEADERS_DOC,
     rate_limit_headers,
@@ -81,6 +82,9 @@ PROBLEMS: Mapping[type[Exception], ProblemSpec] = {
         headers_of=rate_limit_headers,
         header_meanings=RATE_LIMIT_HEADERS_DOC,
     ),
+    TooManyStreamsError: ProblemSpec(
+        429, "The user holds as many live update streams as allowed; close one first.", _RETRY
+    ),
     InvalidValueError: ProblemSpec(422, "A value breaks its rules; `errors` says which."),
     AuthenticationUnavailableError: ProblemSpec(
         503, "The identity provider's keys cannot be fetched; retry later.", _RETRY
@@ -90,6 +94,9 @@ PROBLEMS: Mapping[type[Exception], ProblemSpec] = {
         "The search ran longer than `DATABASE_SEARCH_TIMEOUT_MS` and was stopped; narrow it "
         "(a longer `q`, a filter) or retry later.",
         _RETRY,
+    ),
+    StreamsFullError: ProblemSpec(
+        503, "The worker holds as many live update streams as it can; retry later.", _RETRY
     ),
     StorageUnavailableError: ProblemSpec(
         503, "The database is not answering; retry later.", _RETRY

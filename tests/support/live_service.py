@@ -122,6 +122,11 @@ class ServiceProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    def exited(self) -> bool:
+        """Whether the process ended by itself: uvicorn, done, raises the SIGTERM it caught
+        again (status -15); a `stop` that had to SIGKILL it leaves -9."""
+        return self._process.poll() is not None and self._process.returncode != -signal.SIGKILL
+
     def kill(self) -> None:
         """SIGKILL: no shutdown hook, no flush, no goodbye."""
         if self._process.poll() is None:

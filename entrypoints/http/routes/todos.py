@@ -1,7 +1,8 @@
 from inspect import cleandoc
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Query, Request, Response, status
+from fastapi import APIRouter, Body, Header, Query, Request, Response, status
+from fastapi.responses import StreamingResponse
 
 from todo_service.application.changes import MAX_TOKEN_LENGTH
 from todo_service.application.listing import MAX_LIMIT
@@ -28,6 +29,7 @@ from todo_service.entrypoints.http.examples import (
     answers,
 )
 from todo_service.entrypoints.http.links import todo_links
+from todo_service.entrypoints.http.live_updates import LIVE_UPDATES_DESCRIPTION, events
 from todo_service.entrypoints.http.openapi_errors import TODO_ERRORS, documented
 from todo_service.entrypoints.http.parameters import (
     IF_NONE_MATCH_DOCUMENTED,
@@ -64,6 +66,8 @@ from todo_service.entrypoints.http.schemas import (
 router = APIRouter(prefix="/api/todos", tags=["todos"])
 
 _WRITE = (*TODO_ERRORS, 413, 422)
+# A proxy that buffers answers (nginx does unless told) would hold every event back.
+_STREAM_HEADERS = {"X-Accel-Buffering": "no"}
 
 
 @router.get(
@@ -122,6 +126,46 @@ async def sync_todos(
 ) -> Response:
     page = await caller.act(sync_todos, token, limit)
     return json_response(ChangesOut.of(page, todo_links(request).url))
+
+
+@router.get(
+    "/events",
+    summary="Live updates of my todos (Server-Sent Events)",
+    description=LIVE_UPDATES_DESCRIPTION,
+    response_class=StreamingResponse,
+    response_description="A `text/event-stream` of `changes` events, each a `ChangesOut`.",
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        **documented(*TODO_ERRORS, 410, 422, 429, 503),
+    },
+)
+async def stream_todos(
+    *,
+    caller: AuthenticatedCaller,
+    sync_todos: Annotated[SyncTodos, provided(Container.stream_sync)],
+    request: Request,
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            alias="Last-Event-ID",
+            max_length=MAX_TOKEN_LENGTH,
+            description="The `id` of the last event received (a sync token): resume there. "
+            "Without it the stream starts with every todo the caller holds.",
+        ),
+    ] = None,
+) -> Response:
+    # Checked, and the first page read, before the answer starts: a bad token is a 422.
+    first = await caller.act(sync_todos, last_event_id)
+    live = request.app.live_updates
+    stream = live.open(caller.user.id)
+    body = events(
+        live,
+        stream,
+        lambda token: caller.act(sync_todos, token),
+        first,
+        todo_links(request).url,
+    )
+    return StreamingResponse(body, media_type="text/event-stream", headers=_STREAM_HEADERS)
 
 
 @router.post(
