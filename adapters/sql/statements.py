@@ -112,34 +112,10 @@ class Statements:
                 .cte("logged")
             )
             self.remove_todo = removed.add_cte(logged)
-        after_number = sa.bindparam("after_number", type_=sa.BigInteger())
-        self.changed_todos = (
-            sa.select(todos_table)
-            .where(
-                todos.user_id == column_parameter(todos.user_id, "owner"),
-                sa.tuple_(todos.change_number, todos.id)
-                > sa.tuple_(after_number, column_parameter(todos.id, "after_id")),
-            )
-            .order_by(todos.change_number, todos.id)
-            .limit(sa.bindparam("limit", type_=sa.Integer()))
-        )
-        self.deleted_todos = (
-            sa.select(tombstones_table)
-            .where(
-                tombstones.user_id == column_parameter(tombstones.user_id, "owner"),
-                sa.tuple_(tombstones.change_number, tombstones.todo_id)
-                > sa.tuple_(after_number, column_parameter(tombstones.todo_id, "after_id")),
-            )
-            .order_by(tombstones.change_number, tombstones.todo_id)
-            .limit(sa.bindparam("limit", type_=sa.Integer()))
-        )
-        owners = sa.bindparam("owners", expanding=True, type_=todos.user_id.type)
-        floor = sa.bindparam("floor", type_=sa.BigInteger())
+        self.changed_todos = _changes_after(todos_table, todos.id)
+        self.deleted_todos = _changes_after(tombstones_table, tombstones.todo_id)
         self.owners_with_changes = sa.union(
-            sa.select(todos.user_id).where(todos.user_id.in_(owners), todos.change_number >= floor),
-            sa.select(tombstones.user_id).where(
-                tombstones.user_id.in_(owners), tombstones.change_number >= floor
-            ),
+            _owners_with_changes(todos_table), _owners_with_changes(tombstones_table)
         )
         self.purge_tombstones = sa.delete(tombstones_table).where(
             tombstones.deleted_at < column_parameter(tombstones.deleted_at, "before")
@@ -204,6 +180,33 @@ class Statements:
         self.purge_keys = sa.delete(idempotency_keys_table).where(
             keys.expires_at <= column_parameter(keys.expires_at, "now")
         )
+
+
+def _changes_after(table: sa.Table, todo_id: sa.Column[Any]) -> sa.Select[Any]:
+    """One owner's entries of `table` past a position (number, id), in position order."""
+    number = table.c.change_number
+    after = sa.tuple_(
+        sa.bindparam("after_number", type_=sa.BigInteger()),
+        column_parameter(todo_id, "after_id"),
+    )
+    return (
+        sa.select(table)
+        .where(
+            table.c.user_id == column_parameter(table.c.user_id, "owner"),
+            sa.tuple_(number, todo_id) > after,
+        )
+        .order_by(number, todo_id)
+        .limit(sa.bindparam("limit", type_=sa.Integer()))
+    )
+
+
+def _owners_with_changes(table: sa.Table) -> sa.Select[Any]:
+    """Which of some owners have an entry of `table` numbered at least a floor."""
+    owners = sa.bindparam("owners", expanding=True, type_=table.c.user_id.type)
+    floor = sa.bindparam("floor", type_=sa.BigInteger())
+    return sa.select(table.c.user_id).where(
+        table.c.user_id.in_(owners), table.c.change_number >= floor
+    )
 
 
 def _text_bytes(dialect_name: str, column: sa.Column[Any]) -> sa.ColumnElement[int]:
