@@ -16,6 +16,7 @@ REQUEST_HEADERS = (
     "If-Match",
     "If-None-Match",
     "Idempotency-Key",
+    "Last-Event-ID",
     "X-Request-ID",
 )
 EXPOSED_HEADERS = (

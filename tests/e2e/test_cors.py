@@ -29,6 +29,7 @@ REQUEST_HEADERS = {
     "if-match",
     "if-none-match",
     "idempotency-key",
+    "last-event-id",
     "x-request-id",
 }
 EXPOSED = {"etag", "location", "ratelimit", "ratelimit-policy", "retry-after", "x-request-id"}
