@@ -73,6 +73,7 @@ from todo_service.adapters.jwt import mint_token
 SMALL_ROWS = 60_000
 MAIN_ROWS = 10_000
 SAMPLED_TODOS = 1_000
+SYNCED = 100
 DEEP_AFTER = MAIN_ROWS - 20
 APPS = ("service", "ceiling")
 WORKLOADS = (
@@ -85,6 +86,7 @@ WORKLOADS = (
     "move",
     "patch",
     "no_token",
+    "sync",
     clear.NAME,
 )
 GROWTH_WORKLOADS = ("list", "get")
@@ -97,6 +99,7 @@ TARGETS = {
     "deep_cursor": 0.5,
     "get": 0.5,
     "no_token": 0.5,
+    "sync": 0.5,
     "create": 0.4,
     "toggle": 0.4,
     "move": 0.4,
@@ -315,6 +318,12 @@ def seed_database(conninfo: str) -> list[str]:
         seed.seed_main_user(conn, MAIN_ROWS)
         seed.seed_other_users(conn, MAIN_ROWS + 1, SMALL_ROWS)
         clear.seed_user(conn)
+        seed.seed_user(conn, seed.SYNC_USER, 1, SYNCED)
+        # Numbered past any floor a sync token can hold: a sync with any of this user's
+        # tokens answers these 100 changes, every time.
+        conn.execute(
+            "UPDATE todos SET change_number = %s WHERE user_id = %s", (2**62, seed.SYNC_USER)
+        )
         seed.count_usage(conn, seed.user_ids())
         seed.analyze(conn)
         # Titles without milk: patch renames them, and the filtered list should keep
@@ -340,6 +349,7 @@ def prepare(config: Config, wrk_path: str, dbname: str, ours: Ours) -> Bench:
         "main": mint_token(jwt_secret, seed.MAIN_USER, ttl_seconds=86_400),
         "writer": mint_token(jwt_secret, seed.WRITER_USER, ttl_seconds=86_400),
         "clearer": mint_token(jwt_secret, seed.CLEAR_USER, ttl_seconds=86_400),
+        "syncer": mint_token(jwt_secret, seed.SYNC_USER, ttl_seconds=86_400),
     }
     ours.database = dbname
     ids = seed_database(conninfo)
@@ -349,6 +359,11 @@ def prepare(config: Config, wrk_path: str, dbname: str, ours: Ours) -> Bench:
 
 
 # Workloads -----------------------------------------------------------------------------
+
+
+def sync_token(app: App, token: str) -> str:
+    """A sync token of the user's, from a full sync (the ceiling ignores it)."""
+    return str(app.get(f"/api/todos/changes?limit={SYNCED}", token)["token"])
 
 
 def deep_cursor(app: App, token: str) -> str:
@@ -365,7 +380,7 @@ def deep_cursor(app: App, token: str) -> str:
 
 
 def workloads(bench: Bench, app: App, names: list[str]) -> dict[str, Workload]:
-    main = bench.tokens["main"]
+    main, syncer = bench.tokens["main"], bench.tokens["syncer"]
     todos = [f"/api/todos/{i}" for i in bench.ids]
     # Factories: the deep cursor is walked only when its workload runs.
     every: dict[str, Callable[[], Workload]] = {
@@ -395,6 +410,12 @@ def workloads(bench: Bench, app: App, names: list[str]) -> dict[str, Workload]:
         ),
         "patch": lambda: Workload("patch", todos, "PATCH", token=main, mode="patch"),
         "no_token": lambda: Workload("no_token", ["/api/todos"], expect=401),
+        # What changed since a token: SYNCED todos (the ceiling lists the same todos).
+        "sync": lambda: Workload(
+            "sync",
+            [f"/api/todos/changes?limit={SYNCED}&token={sync_token(app, syncer)}"],
+            token=syncer,
+        ),
     }
     return {name: every[name]() for name in names}
 

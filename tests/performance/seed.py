@@ -6,6 +6,7 @@ from psycopg import sql
 MAIN_USER = "bench-user"
 WRITER_USER = "bench-writer"
 CLEAR_USER = "bench-clearer"
+SYNC_USER = "bench-syncer"
 OTHER_USERS = 100
 # The todos seeded done, in SQL over the row number `g`: every fifth.
 SOME_DONE = "g %% 5 = 0"
@@ -48,7 +49,8 @@ def other_user(number: int) -> str:
 
 
 def user_ids() -> list[str]:
-    return [MAIN_USER, WRITER_USER, CLEAR_USER, *(other_user(n) for n in range(1, OTHER_USERS + 1))]
+    others = (other_user(n) for n in range(1, OTHER_USERS + 1))
+    return [MAIN_USER, WRITER_USER, CLEAR_USER, SYNC_USER, *others]
 
 
 def seed_users(conn: psycopg.Connection) -> None:

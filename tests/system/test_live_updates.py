@@ -159,3 +159,24 @@ def test_a_stopping_server_ends_its_streams_and_exits(
     assert reader.exited(), reader.log()
     print(f"a server with an open stream stopped in {time.monotonic() - started:.2f} s")
     stream.close()
+
+
+def test_every_stream_of_a_two_worker_server_hears_of_a_change(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Streams and the write spread over the workers as the kernel hands out connections:
+    whichever worker holds a stream, it hears of a change another one made."""
+    env = service_environment(database_url, WORKERS="2", STREAM_POLL_MILLISECONDS="100")
+    with running_service(env, tmp_path) as service:
+        streams = [Stream(service.base_url) for _ in range(5)]
+        try:
+            for stream in streams:
+                stream.next()
+            for n in range(3):
+                with httpx.Client(base_url=service.base_url, headers=ALICE) as fresh:
+                    created = fresh.post("/api/todos", json={"title": f"t{n}"}).json()
+                for stream in streams:
+                    assert [todo["id"] for todo in stream.next()["todos"]] == [created["id"]]
+        finally:
+            for stream in streams:
+                stream.close()
