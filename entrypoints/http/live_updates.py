@@ -17,7 +17,7 @@ from functools import partial
 
 from todo_service.application import ApplicationError, ChangesPage
 from todo_service.domain import Todo, TodoId, UserId
-from todo_service.entrypoints.http.schemas import ChangesOut
+from todo_service.entrypoints.http.schemas import SYNC_TOKEN_EXAMPLE, TODO_EXAMPLE, ChangesOut
 from todo_service.entrypoints.http.stopping import SERVER_STOPPING
 from todo_service.entrypoints.storage import Storage
 
@@ -40,6 +40,14 @@ of each change, made through any worker or instance.
 - At most STREAMS_PER_USER (5) streams per user and STREAMS_PER_WORKER (1000) per
   worker: one more is answered 429, or 503 with `Retry-After`.
 """
+
+
+EVENT_EXAMPLE = (
+    f"id: {SYNC_TOKEN_EXAMPLE}\nevent: changes\n"
+    f'data: {{"todos": [], "deleted": [{{"id": "{TODO_EXAMPLE["id"]}", '
+    f'"deleted_at": "{TODO_EXAMPLE["created_at"]}"}}], "token": "{SYNC_TOKEN_EXAMPLE}", '
+    '"more": false}\n\n'
+)
 
 
 class TooManyStreamsError(ApplicationError):

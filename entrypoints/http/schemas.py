@@ -191,6 +191,10 @@ class TodoPageOut(BaseModel):
         )
 
 
+# An example for the docs, not a credential: a sync token says where a sync resumes.
+SYNC_TOKEN_EXAMPLE = "WzEyMzQsMTc2NDk4NDAwMC4wLG51bGwsbnVsbCxudWxsXQ.q2-7wKx0"  # noqa: S105
+
+
 class DeletionOut(BaseModel):
     """A todo that was deleted: forget it."""
 
@@ -207,7 +211,7 @@ class ChangesOut(BaseModel):
     deleted: list[DeletionOut] = Field(description="Each todo deleted: drop yours.")
     token: str = Field(
         description="Ask with this next time (and at once while `more` is true). Opaque.",
-        examples=["WzEyMzQsMTc2NDk4NDAwMC4wLG51bGwsbnVsbCxudWxsXQ.q2-7wKx0"],
+        examples=[SYNC_TOKEN_EXAMPLE],
     )
     more: bool = Field(description="Another page follows: ask again at once with `token`.")
 

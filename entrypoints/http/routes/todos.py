@@ -29,7 +29,11 @@ from todo_service.entrypoints.http.examples import (
     answers,
 )
 from todo_service.entrypoints.http.links import todo_links
-from todo_service.entrypoints.http.live_updates import LIVE_UPDATES_DESCRIPTION, events
+from todo_service.entrypoints.http.live_updates import (
+    EVENT_EXAMPLE,
+    LIVE_UPDATES_DESCRIPTION,
+    events,
+)
 from todo_service.entrypoints.http.openapi_errors import TODO_ERRORS, documented
 from todo_service.entrypoints.http.parameters import (
     IF_NONE_MATCH_DOCUMENTED,
@@ -51,6 +55,7 @@ from todo_service.entrypoints.http.responses import (
     todo_response,
 )
 from todo_service.entrypoints.http.schemas import (
+    SYNC_TOKEN_EXAMPLE,
     TODO_EXAMPLE,
     ChangesOut,
     TodoCreate,
@@ -135,7 +140,11 @@ async def sync_todos(
     response_class=StreamingResponse,
     response_description="A `text/event-stream` of `changes` events, each a `ChangesOut`.",
     responses={
-        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        200: {
+            "content": {
+                "text/event-stream": {"schema": {"type": "string"}, "example": EVENT_EXAMPLE}
+            }
+        },
         **documented(*TODO_ERRORS, 410, 422, 429, 503),
     },
 )
@@ -151,6 +160,7 @@ async def stream_todos(
             max_length=MAX_TOKEN_LENGTH,
             description="The `id` of the last event received (a sync token): resume there. "
             "Without it the stream starts with every todo the caller holds.",
+            examples=[SYNC_TOKEN_EXAMPLE],
         ),
     ] = None,
 ) -> Response:
