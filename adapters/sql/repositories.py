@@ -70,7 +70,7 @@ class SqlTodoRepository(TodoRepository):
         return int(row["floor"])
 
     def changes_after(
-        self, owner_id: UserId, after: ChangePosition, limit: int
+        self, owner_id: UserId, after: ChangePosition, limit: int, *, deletions: bool = True
     ) -> Sequence[Change]:
         parameters = {
             "owner": owner_id.value,
@@ -82,9 +82,12 @@ class SqlTodoRepository(TodoRepository):
             Change(ChangePosition(row["change_number"], row["id"]), TODOS.load(row))
             for row in self._session.read(self._statements.changed_todos, parameters)
         ]
+        tombstones = (
+            self._session.read(self._statements.deleted_todos, parameters) if deletions else ()
+        )
         deleted = [
             Change(ChangePosition(row["change_number"], row["todo_id"]), None, row["deleted_at"])
-            for row in self._session.read(self._statements.deleted_todos, parameters)
+            for row in tombstones
         ]
         return list(heapq.merge(changed, deleted, key=lambda change: change.position))[: limit + 1]
 

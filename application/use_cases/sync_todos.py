@@ -52,7 +52,11 @@ class SyncTodos:
                 next_floor, next_taken_at = uow.todos.change_floor(), now
             else:
                 next_floor, next_taken_at = state.next_floor, state.next_taken_at
-            found = uow.todos.changes_after(actor, state.reading_from, limit)
+            # A full sync (floor 0) holds nothing yet: no deletion concerns it, and one made
+            # while it pages comes in the next pass, from the floor its first page took.
+            found = uow.todos.changes_after(
+                actor, state.reading_from, limit, deletions=state.floor > 0
+            )
         page = found[:limit]
         more = len(found) > limit
         if more:
