@@ -13,7 +13,7 @@ from todo_service.entrypoints.bootstrap import (
     require_serving_configuration,
 )
 from todo_service.entrypoints.configuration import jwt_config
-from todo_service.entrypoints.logging_setup import configure_logging
+from todo_service.entrypoints.logging_setup import configure_logging, readable
 from todo_service.entrypoints.settings import ConfigurationError, Settings, one_line
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -40,7 +40,11 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     from todo_service.entrypoints.http.metrics import serving_metrics  # noqa: PLC0415
     from todo_service.entrypoints.http.server import announce, server_options  # noqa: PLC0415
 
-    configure_logging(settings.log_level, access_log=settings.access_log)
+    configure_logging(
+        settings.log_level,
+        access_log=settings.access_log,
+        for_people=readable(settings.log_format),
+    )
     container = build_container(settings, on_event_loop=True)
     require_serving_configuration(container)
     server = server_options(settings)

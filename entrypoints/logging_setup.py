@@ -1,8 +1,9 @@
 import json
 import logging
 import logging.config
+import sys
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 # Only these record attributes are ever written, next to the message: a line cannot
 # pick up a token, a body or a query by accident, whatever a caller passes as `extra`.
@@ -28,27 +29,54 @@ QUIET_LOGGERS = (
 _LEVELS = {"trace": logging.DEBUG}
 
 
-class JsonLineFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message and the access fields.
+def _fields(record: logging.LogRecord) -> dict[str, object]:
+    """What a line may say of a record: time, level, logger, message and the allowed fields.
 
     An exception is reduced to its type and the line that raised it: exception texts
     and tracebacks carry attacker-chosen values, SQL parameters and secrets.
     """
+    line: dict[str, object] = {
+        "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+        "level": record.levelname.lower(),
+        "logger": record.name,
+        "message": record.getMessage(),
+    }
+    line.update({name: getattr(record, name) for name in LOGGED_FIELDS if hasattr(record, name)})
+    if record.exc_info and record.exc_info[0] is not None:
+        line["exception"] = record.exc_info[0].__name__
+        line["raised_at"] = _raised_at(record.exc_info[2])
+    return line
+
+
+class JsonLineFormatter(logging.Formatter):
+    """One JSON object per line (`_fields`): what production's log shippers read."""
 
     def format(self, record: logging.LogRecord) -> str:
-        line: dict[str, object] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        line.update(
-            {name: getattr(record, name) for name in LOGGED_FIELDS if hasattr(record, name)}
+        return json.dumps(_fields(record), ensure_ascii=False, default=str)
+
+
+class ReadableLineFormatter(logging.Formatter):
+    """The same fields for a person at a terminal: `09:30:00.123 INFO todo.access: request
+    method=GET route=/api/todos status=200 duration_ms=1.5`, in UTC."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        fields = _fields(record)
+        ts, level, logger, message = (fields.pop(k) for k in ("ts", "level", "logger", "message"))
+        clock = str(ts)[11:23]
+        rest = "".join(
+            f" {name}={json.dumps(value, default=str)}" for name, value in fields.items()
         )
-        if record.exc_info and record.exc_info[0] is not None:
-            line["exception"] = record.exc_info[0].__name__
-            line["raised_at"] = _raised_at(record.exc_info[2])
-        return json.dumps(line, ensure_ascii=False, default=str)
+        return f"{clock} {str(level).upper():<7} {logger}: {message}{rest}"
+
+
+LogFormat = Literal["auto", "json", "text"]
+
+
+def readable(log_format: LogFormat, stream: TextIO | None = None) -> bool:
+    """Whether lines are for a person: `text`, or `auto` with stderr a terminal."""
+    if log_format == "auto":
+        return (stream or sys.stderr).isatty()
+    return log_format == "text"
 
 
 def _raised_at(traceback: object) -> str | None:
@@ -62,8 +90,11 @@ def _raised_at(traceback: object) -> str | None:
     return f"{frame.f_code.co_filename}:{getattr(last, 'tb_lineno', 0)}"
 
 
-def logging_config(level: str, *, access_log: bool = True) -> dict[str, Any]:
-    """The whole logging set-up as a dictConfig: JSON lines at `level` on stderr.
+def logging_config(
+    level: str, *, access_log: bool = True, for_people: bool = False
+) -> dict[str, Any]:
+    """The whole logging set-up as a dictConfig: JSON lines at `level` on stderr (readable
+    lines `for_people`, with the same fields).
 
     Chatty loggers speak only from WARNING; uvicorn's loggers write through the root;
     without `access_log`, the one-line-per-request `todo.access` log is off. uvicorn
@@ -79,11 +110,11 @@ def logging_config(level: str, *, access_log: bool = True) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonLineFormatter}},
+        "formatters": {"line": {"()": ReadableLineFormatter if for_people else JsonLineFormatter}},
         "handlers": {
             "stderr": {
                 "class": "logging.StreamHandler",
-                "formatter": "json",
+                "formatter": "line",
                 "stream": "ext://sys.stderr",
             }
         },
@@ -92,9 +123,15 @@ def logging_config(level: str, *, access_log: bool = True) -> dict[str, Any]:
     }
 
 
-def configure_logging(level: str, stream: TextIO | None = None, *, access_log: bool = True) -> None:
+def configure_logging(
+    level: str,
+    stream: TextIO | None = None,
+    *,
+    access_log: bool = True,
+    for_people: bool = False,
+) -> None:
     """Apply `logging_config` in this process (to `stream` instead of stderr, for tests)."""
-    logging.config.dictConfig(logging_config(level, access_log=access_log))
+    logging.config.dictConfig(logging_config(level, access_log=access_log, for_people=for_people))
     if stream is not None:
         logging.getLogger().handlers[0].setStream(stream)  # type: ignore[attr-defined]
     logging.captureWarnings(True)

@@ -21,6 +21,7 @@ from todo_service.adapters.jwt.config import (
     MAX_LEEWAY_SECONDS,
 )
 from todo_service.domain.quota import DEFAULT_MAX_TEXT_BYTES, DEFAULT_MAX_TODOS
+from todo_service.entrypoints.logging_setup import LogFormat
 
 MEMORY_URL = "memory://"
 # An idempotency record past a month protects no retry a client still makes.
@@ -333,7 +334,12 @@ class Settings(ServiceSettings, BaseSettings):
         "never from a request's headers; unset: http://HOST:PORT.",
     )
     log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field(
-        default="info", description="Log level of the JSON log lines on stderr."
+        default="info", description="Log level of the log lines on stderr."
+    )
+    log_format: LogFormat = Field(
+        default="auto",
+        description="`json` (one object per line, for log shippers), `text` (the same fields "
+        "as readable lines) or `auto`: text when stderr is a terminal, else JSON.",
     )
     workers: int = Field(
         default=1,

@@ -5,7 +5,7 @@ from functools import partial
 from typing import Any
 
 from todo_service.entrypoints.http.connections import ConnectionLimits, GuardedHttpProtocol
-from todo_service.entrypoints.logging_setup import logging_config
+from todo_service.entrypoints.logging_setup import logging_config, readable
 from todo_service.entrypoints.settings import ConfigurationError, Settings
 
 # Descriptors a worker keeps for what is not a client's connection: the listening
@@ -38,7 +38,11 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "loop": "uvloop",
         "http": partial(GuardedHttpProtocol, limits=limits),
         "timeout_keep_alive": settings.keep_alive_timeout_seconds,
-        "log_config": logging_config(settings.log_level, access_log=settings.access_log),
+        "log_config": logging_config(
+            settings.log_level,
+            access_log=settings.access_log,
+            for_people=readable(settings.log_format),
+        ),
         "access_log": False,
     }
 

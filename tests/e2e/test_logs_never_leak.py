@@ -58,8 +58,22 @@ def _postgres(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
     database_url = {"sqlite": _sqlite, "postgres": _postgres}[request.param](request, tmp_path)
+    yield from _serving(database_url, tmp_path, LOG_FORMAT="json")
+
+
+@pytest.fixture
+def readable_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
+    """As a person running `make run` at a terminal sees it (LOG_FORMAT=text)."""
+    yield from _serving(_sqlite(request, tmp_path), tmp_path, LOG_FORMAT="text")
+
+
+def _serving(database_url: str, tmp_path: Path, **settings: str) -> Iterator[Server]:
     environment = service_environment(
-        database_url, JWT_SECRET=JWT_SECRET, CURSOR_SECRET=CURSOR_SECRET, LOG_LEVEL="debug"
+        database_url,
+        JWT_SECRET=JWT_SECRET,
+        CURSOR_SECRET=CURSOR_SECRET,
+        LOG_LEVEL="debug",
+        **settings,
     )
     sut = Server(started_service(environment, tmp_path))
     sut.never_logged.add(DATABASE_PASSWORD)
@@ -131,3 +145,14 @@ def test_at_debug_level_no_secret_is_logged_and_each_request_has_one_json_access
     # Start-up says where the docs are, as a browser on this machine reaches them.
     (serving,) = [line for line in _lines(output) if line["logger"] == "todo.serve"]
     assert serving["message"].endswith(f"interactive docs at {server.service.base_url}/docs")
+
+
+def test_readable_lines_carry_the_same_fields_and_never_a_secret(readable_server: Server) -> None:
+    _exercise(readable_server)
+    output = readable_server.stop()
+    leaked = sorted(value for value in readable_server.never_logged if value in output)
+    assert leaked == []
+    access = [line for line in output.splitlines() if " todo.access: " in line]
+    assert len(access) == readable_server.requests_sent
+    assert all(" request_id=" in line and " status=" in line for line in access)
+    assert not any(line.startswith("{") for line in output.splitlines())

@@ -3,7 +3,12 @@ import json
 import logging
 import sys
 
-from todo_service.entrypoints.logging_setup import JsonLineFormatter, configure_logging
+from todo_service.entrypoints.logging_setup import (
+    JsonLineFormatter,
+    ReadableLineFormatter,
+    configure_logging,
+    readable,
+)
 
 SECRET = "Bearer eyJhbGciOiJIUzI1NiJ9.e30.c2lnbmF0dXJl"
 
@@ -66,3 +71,24 @@ def test_the_access_log_can_be_turned_off_without_silencing_warnings() -> None:
         root.handlers[:], root.level = handlers, level
     messages = [json.loads(line)["message"] for line in stream.getvalue().splitlines()]
     assert messages == ["kept", "also kept"]
+
+
+def test_a_readable_line_says_the_same_fields_and_withholds_the_same() -> None:
+    sut = ReadableLineFormatter()
+    fields = {"request_id": "r1", "method": "GET", "route": "/api/todos", "status": 200}
+    line = sut.format(_record(**fields, duration_ms=1.5, authorization=SECRET))
+    assert " INFO    todo.access: request " in line
+    assert 'request_id="r1" method="GET" route="/api/todos" status=200 duration_ms=1.5' in line
+    assert "eyJ" not in line
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_auto_is_readable_at_a_terminal_and_json_elsewhere() -> None:
+    assert readable("auto", _Terminal())
+    assert not readable("auto", io.StringIO())
+    assert readable("text", io.StringIO())
+    assert not readable("json", _Terminal())
