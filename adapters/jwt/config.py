@@ -70,8 +70,20 @@ class JwtConfig:
         for name, value in (("JWT_ISSUER", self.issuer), ("JWT_AUDIENCE", self.audience)):
             if value is not None and not value.strip():
                 raise ValueError(f"{name} must not be blank when set")
+        if self.jwks_url is not None:
+            self._require_keys_outliving_the_cooldown()
         if self.jwks_url is not None and not self.accept_any_issuer_and_audience:
             self._require_issuer_and_recipient()
+
+    def _require_keys_outliving_the_cooldown(self) -> None:
+        # Keys that expire before the next fetch is allowed leave every token that
+        # needs them refused (503) until the cooldown is over, in every cycle.
+        if self.jwks_cache_seconds < self.jwks_refetch_cooldown_seconds:
+            raise ValueError(
+                f"JWT_JWKS_CACHE_SECONDS ({self.jwks_cache_seconds}) must be at least "
+                f"JWT_JWKS_REFETCH_COOLDOWN_SECONDS ({self.jwks_refetch_cooldown_seconds:g}): "
+                "the keys would expire while no fetch is allowed"
+            )
 
     def _require_issuer_and_recipient(self) -> None:
         if self.issuer is None:

@@ -1,13 +1,13 @@
 import json
-import time
-import urllib.request
 from collections.abc import Iterable, Mapping
+from http.client import HTTPException
 
 from jwt import PyJWK
 from jwt.exceptions import PyJWTError
 
+from todo_service.adapters.jwt.http_fetch import download
+
 MAX_DOCUMENT_BYTES = 512 * 1024
-_CHUNK_BYTES = 16 * 1024
 # RFC 9864 names Ed25519 keys `Ed25519`; PyJWT knows that curve only as `EdDSA`.
 _ALGORITHM_ALIASES = {"Ed25519": "EdDSA"}
 
@@ -21,12 +21,12 @@ def fetch_signing_keys(
 ) -> dict[str, PyJWK]:
     """The signing keys a JWKS endpoint publishes, by `kid`, for the allowed algorithms.
 
-    Blocks for at most about `timeout_seconds` (urllib's timeout bounds each network
-    step; reading stops at that deadline too) and reads at most 512 KiB.
+    Ends within `timeout_seconds`, however slowly the endpoint connects or answers;
+    reads at most 512 KiB; follows redirects only on the same host, never to http.
     """
     try:
-        document = json.loads(_download(url, timeout_seconds))
-    except (OSError, ValueError, RecursionError):
+        document = json.loads(download(url, timeout_seconds, MAX_DOCUMENT_BYTES))
+    except (OSError, ValueError, RecursionError, HTTPException):
         raise KeySetUnavailableError from None
     keys = signing_keys(document, frozenset(algorithms))
     if not keys:
@@ -58,18 +58,3 @@ def _signing_key(member: object, algorithms: frozenset[str]) -> PyJWK | None:
     except (PyJWTError, KeyError, TypeError, ValueError):
         return None
     return key if key.algorithm_name in algorithms else None
-
-
-def _download(url: str, timeout_seconds: float) -> bytes:
-    deadline = time.monotonic() + timeout_seconds
-    request = urllib.request.Request(url, headers={"Accept": "application/json"})  # noqa: S310
-    with urllib.request.urlopen(request, timeout=timeout_seconds) as response:  # noqa: S310
-        body = bytearray()
-        while chunk := response.read(_CHUNK_BYTES):
-            body += chunk
-            if len(body) > MAX_DOCUMENT_BYTES or time.monotonic() > deadline:
-                raise ValueError("JWKS document too large or too slow")
-        status = response.status
-    if status != 200:
-        raise ValueError("JWKS endpoint did not answer 200")
-    return bytes(body)

@@ -39,6 +39,24 @@ def test_a_token_signed_by_a_published_key_is_accepted(
     assert claims.expires_at is not None
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [
+        pytest.param({"exp": 253_402_300_800}, id="exp after 9999-12-31"),
+        pytest.param({"exp": 1e300}, id="exp 1e300"),
+        pytest.param({"nbf": -62_135_596_801}, id="nbf before year 1"),
+        pytest.param({"iat": -62_135_596_801}, id="iat before year 1"),
+    ],
+)
+def test_a_signed_token_with_a_time_claim_no_datetime_can_hold_is_refused_as_bad_claims(
+    sut: PyJwtTokenVerifier, ed25519_key: SigningKey, claims: dict[str, Any]
+) -> None:
+    # Only InvalidTokenError may leave the verifier: anything else would be a 500.
+    with pytest.raises(InvalidTokenError) as refused:
+        sut.verify(ed25519_key.sign(provider_claims(**claims)))
+    assert refused.value.reason == "bad_claims"
+
+
 def test_the_key_set_is_fetched_once_and_then_served_from_the_cache(
     sut: PyJwtTokenVerifier, jwks_server: JwksServer, rsa_key: SigningKey, ec_key: SigningKey
 ) -> None:
@@ -186,6 +204,25 @@ def test_a_jwks_endpoint_answering_nonsense_makes_authentication_unavailable(
     jwks_server: JwksServer, ed25519_key: SigningKey, status: int, body: bytes
 ) -> None:
     jwks_server.status, jwks_server.body = status, body
+    with pytest.raises(AuthenticationUnavailableError):
+        verifier_for(jwks_server.url).verify(ed25519_key.sign(provider_claims()))
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(b"SSH-2.0-OpenSSH_9.6\r\n", id="not HTTP"),
+        pytest.param(b"HTTP/1.1 200 OK\r\n" + b"X-Many: y\r\n" * 101 + b"\r\n", id="101 headers"),
+        pytest.param(
+            b"HTTP/1.1 200 OK\r\nX-Long: " + b"y" * 70_000 + b"\r\n\r\n", id="a long line"
+        ),
+    ],
+)
+def test_a_jwks_endpoint_answering_other_than_http_makes_authentication_unavailable(
+    jwks_server: JwksServer, ed25519_key: SigningKey, answer: bytes
+) -> None:
+    # http.client's refusals are no OSError: one escaping the fetch ended its thread.
+    jwks_server.raw_answer = answer
     with pytest.raises(AuthenticationUnavailableError):
         verifier_for(jwks_server.url).verify(ed25519_key.sign(provider_claims()))
 

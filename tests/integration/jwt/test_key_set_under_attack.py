@@ -1,11 +1,14 @@
 """The attacks a misbehaving identity provider made possible, replayed against the key set.
 
 The endpoint fails (500), hangs (accepts and holds every request until the test
-releases it) or rotates its keys. Time is a clock the test moves: fetches are
-counted, and waiting is shown by which verifications finish while a fetch is held.
+releases it), trickles (sends its answer a few bytes at a time), redirects, or
+rotates its keys. Time is a clock the test moves: fetches are counted, and waiting
+is shown by which verifications finish while a fetch is held. Only a trickle is
+timed on the real clock, since a fetch's own timeout is what it must not outlast.
 """
 
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 
 import pytest
@@ -13,10 +16,18 @@ import pytest
 from tests.integration.jwt.jwks_server import JwksServer
 from tests.jwt_factories import PROVIDER, SigningKey, make_ed25519_key, provider_claims
 from todo_service.adapters.jwt import JwksKeys, JwtConfig, PyJwtTokenVerifier
+from todo_service.adapters.jwt.jwks_document import KeySetUnavailableError, fetch_signing_keys
 from todo_service.application.errors import AuthenticationUnavailableError, InvalidTokenError
 
 LIFETIME = 300
 COOLDOWN = 30
+# A trickling endpoint's fetches time out after this; the endpoint sends a piece every
+# half of it, so no single read ever times out.
+TRICKLE_TIMEOUT = 1.0
+# Generous, for a busy machine: the fetch must end at its timeout (it ends within a few
+# milliseconds of it), not at the trickle's pace (7 s and more here).
+TRICKLE_MARGIN = 1.0
+MOVED = "/moved/jwks.json"
 
 
 class ManualClock:
@@ -37,17 +48,21 @@ def clock() -> ManualClock:
     return ManualClock()
 
 
-@pytest.fixture
-def sut(jwks_server: JwksServer, clock: ManualClock) -> PyJwtTokenVerifier:
+def verifier_for(url: str, clock: ManualClock, timeout_seconds: float = 60) -> PyJwtTokenVerifier:
     config = JwtConfig(
-        jwks_url=jwks_server.url,
+        jwks_url=url,
         jwks_cache_seconds=LIFETIME,
         jwks_refetch_cooldown_seconds=COOLDOWN,
-        # Long enough that a verification stuck behind a held fetch could not finish first.
-        jwks_timeout_seconds=60,
+        jwks_timeout_seconds=timeout_seconds,
         **PROVIDER,
     )
     return PyJwtTokenVerifier(config, JwksKeys(config, monotonic=clock))
+
+
+@pytest.fixture
+def sut(jwks_server: JwksServer, clock: ManualClock) -> PyJwtTokenVerifier:
+    # A 60 s timeout: a verification stuck behind a held fetch could not finish first.
+    return verifier_for(jwks_server.url, clock)
 
 
 def strangers(count: int) -> Iterator[str]:
@@ -238,3 +253,77 @@ def test_a_token_meant_for_another_application_of_the_provider_is_refused(
         with pytest.raises(InvalidTokenError) as refused:
             sut.verify(ed25519_key.sign({k: v for k, v in claims.items() if v is not None}))
         assert refused.value.reason == reason
+
+
+@pytest.mark.parametrize("server_name", ["jwks_server", "tls_jwks_server"])
+@pytest.mark.parametrize("trickled", ["body", "headers"])
+def test_a_trickling_endpoint_cannot_keep_a_fetch_past_its_timeout(
+    server_name: str, trickled: str, request: pytest.FixtureRequest
+) -> None:
+    endpoint: JwksServer = request.getfixturevalue(server_name)
+    endpoint.trickle(TRICKLE_TIMEOUT / 2, headers=trickled == "headers")
+    assert endpoint.trickle_seconds > 5 * TRICKLE_TIMEOUT
+    started = time.monotonic()
+    with pytest.raises(KeySetUnavailableError):
+        fetch_signing_keys(endpoint.url, TRICKLE_TIMEOUT, ("RS256", "ES256", "EdDSA"))
+    assert time.monotonic() - started < TRICKLE_TIMEOUT + TRICKLE_MARGIN
+
+
+def test_a_trickling_endpoint_does_not_keep_the_next_fetch_from_starting(
+    jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+) -> None:
+    sut = verifier_for(jwks_server.url, clock, timeout_seconds=TRICKLE_TIMEOUT)
+    token = ed25519_key.sign(provider_claims())
+    jwks_server.trickle(TRICKLE_TIMEOUT / 2)
+    with pytest.raises(AuthenticationUnavailableError):
+        sut.verify(token)
+    settle(sut)
+
+    # A trickle the fetch outlived would still be "in flight", and this would wait on it.
+    jwks_server.trickle(None)
+    clock.advance(COOLDOWN)
+    assert sut.verify(token).subject == "alice"
+    assert jwks_server.fetches == 2
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_on_the_same_host_is_followed(
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, ed25519_key: SigningKey, status: int
+) -> None:
+    jwks_server.redirect_to(jwks_server.url_for(MOVED), status)
+    assert sut.verify(ed25519_key.sign(provider_claims())).subject == "alice"
+    assert jwks_server.fetches == 2
+
+
+def test_a_redirect_to_another_host_fails_the_fetch_and_the_cached_keys_keep_working(
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+) -> None:
+    token = ed25519_key.sign(provider_claims())
+    sut.verify(token)
+    # The same server under another name: a redirect followed there would find the keys.
+    jwks_server.redirect_to(jwks_server.url_for(MOVED, host="localhost"))
+    clock.advance(COOLDOWN)
+
+    with pytest.raises(AuthenticationUnavailableError):
+        sut.verify(next(strangers(1)))
+    assert jwks_server.fetches == 2
+    assert sut.verify(token).subject == "alice"
+
+
+def test_a_redirect_from_https_to_http_fails_the_fetch_even_on_the_same_host(
+    tls_jwks_server: JwksServer,
+    jwks_server: JwksServer,
+    clock: ManualClock,
+    ed25519_key: SigningKey,
+) -> None:
+    sut = verifier_for(tls_jwks_server.url, clock)
+    token = ed25519_key.sign(provider_claims())
+    sut.verify(token)
+    # Plain http on 127.0.0.1, publishing the same keys: anyone on the path could swap them.
+    tls_jwks_server.redirect_to(jwks_server.url_for(MOVED))
+    clock.advance(COOLDOWN)
+
+    with pytest.raises(AuthenticationUnavailableError):
+        sut.verify(next(strangers(1)))
+    assert (tls_jwks_server.fetches, jwks_server.fetches) == (2, 0)
+    assert sut.verify(token).subject == "alice"

@@ -82,6 +82,16 @@ def test_serving_refuses_without_a_usable_cursor_secret(
         ({"database_url": "no-scheme-at-all", "jwt_secret": SECRET}, "must look like"),
         ({"jwt_jwks_url": JWKS_URL, "jwt_audience": "todo-api"}, "needs JWT_ISSUER"),
         ({"jwt_jwks_url": JWKS_URL, "jwt_issuer": ISSUER}, "needs JWT_AUDIENCE"),
+        (
+            {
+                "jwt_jwks_url": JWKS_URL,
+                "jwt_issuer": ISSUER,
+                "jwt_audience": "todo-api",
+                "jwt_jwks_cache_seconds": "10",
+                "jwt_jwks_refetch_cooldown_seconds": "30",
+            },
+            r"JWT_JWKS_CACHE_SECONDS \(10\) must be at least JWT_JWKS_REFETCH_COOLDOWN_SECONDS",
+        ),
         ({"jwt_secret": SECRET, "jwt_email_claim": "a..b"}, "JWT_EMAIL_CLAIM must be"),
         ({"jwt_secret": SECRET, "jwt_name_claim": "[https://x.example/name"}, "JWT_NAME_CLAIM"),
         ({"jwt_secret": SECRET, "jwt_client_id": "a\tb"}, "JWT_CLIENT_ID values must be"),

@@ -41,6 +41,10 @@ def test_the_default_leeway_is_small() -> None:
         ({"jwks_url": JWKS_URL, "jwks_timeout_seconds": float("inf")}, "JWT_JWKS_TIMEOUT"),
         ({"jwks_url": JWKS_URL, "jwks_refetch_cooldown_seconds": -1}, "REFETCH_COOLDOWN"),
         ({"jwks_url": JWKS_URL, "jwks_refetch_cooldown_seconds": 3601}, "REFETCH_COOLDOWN"),
+        (
+            {"jwks_url": JWKS_URL, "jwks_cache_seconds": 10, "jwks_refetch_cooldown_seconds": 30},
+            "JWT_JWKS_CACHE_SECONDS (10) must be at least JWT_JWKS_REFETCH_COOLDOWN_SECONDS (30)",
+        ),
         ({"jwks_url": JWKS_URL}, "JWT_JWKS_URL needs JWT_ISSUER"),
         ({"jwks_url": JWKS_URL, "issuer": "https://a.example.com"}, "needs JWT_AUDIENCE"),
         ({"secret": SECRET, "issuer": " "}, "JWT_ISSUER must not be blank"),
@@ -53,6 +57,15 @@ def test_a_bad_configuration_is_refused_with_one_clear_line(
     with pytest.raises(ValueError, match=r"^[^\n]+$") as refused:
         JwtConfig(**settings)  # type: ignore[arg-type]
     assert message in str(refused.value)
+
+
+def test_keys_cached_exactly_as_long_as_the_cooldown_are_accepted() -> None:
+    config = JwtConfig(
+        jwks_url=JWKS_URL, jwks_cache_seconds=30, jwks_refetch_cooldown_seconds=30, **PROVIDER
+    )
+    assert config.jwks_cache_seconds == 30
+    # A shared secret fetches nothing, so the key set's settings do not matter.
+    assert JwtConfig(secret=SECRET, jwks_cache_seconds=1).secret == SECRET
 
 
 def test_plain_http_is_allowed_for_a_jwks_endpoint_on_this_machine() -> None:

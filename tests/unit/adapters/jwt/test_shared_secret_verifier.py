@@ -103,6 +103,34 @@ def test_a_token_with_unusable_claims_is_refused(
         sut.verify(sign_with_secret(claims))
 
 
+# The first second after 9999-12-31, and the last one before year 1: no datetime holds them.
+AFTER_YEAR_9999 = 253_402_300_800
+BEFORE_YEAR_1 = -62_135_596_801
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        pytest.param(make_claims(exp=AFTER_YEAR_9999), "bad_claims", id="exp after 9999"),
+        pytest.param(make_claims(exp=10**30), "bad_claims", id="exp 10**30"),
+        pytest.param(make_claims(exp=1e300), "bad_claims", id="exp 1e300"),
+        pytest.param(make_claims(nbf=BEFORE_YEAR_1), "bad_claims", id="nbf before year 1"),
+        pytest.param(make_claims(iat=BEFORE_YEAR_1), "bad_claims", id="iat before year 1"),
+        pytest.param(make_claims(exp=BEFORE_YEAR_1), "expired", id="exp before year 1"),
+        pytest.param(make_claims(nbf=AFTER_YEAR_9999), "not_yet_valid", id="nbf after 9999"),
+        pytest.param(make_claims(iat=AFTER_YEAR_9999), "not_yet_valid", id="iat after 9999"),
+    ],
+)
+def test_a_time_claim_no_datetime_can_hold_is_refused_and_nothing_else_escapes(
+    sut: PyJwtTokenVerifier, claims: dict[str, Any], reason: str
+) -> None:
+    # PyJWT compares these as numbers and lets them through; a datetime made of one
+    # raised ValueError or OverflowError, a 500 logged as an error on every request.
+    with pytest.raises(InvalidTokenError) as refused:
+        sut.verify(sign_with_secret(claims))
+    assert refused.value.reason == reason
+
+
 def test_a_subject_of_255_characters_is_accepted(sut: PyJwtTokenVerifier) -> None:
     assert sut.verify(sign_with_secret(make_claims(sub="a" * 255))).subject == "a" * 255
 
