@@ -358,6 +358,23 @@ class Settings(ServiceSettings, BaseSettings):
         description="Close a connection whose request line and headers are not all in this "
         "long after it opened (or after a request's first byte).",
     )
+    max_request_head_bytes: int = Field(
+        default=64 * 1024,
+        ge=8 * 1024,
+        le=1024 * 1024,
+        description="Largest request head (request line and headers); one larger is answered "
+        "431 (problem+json, `Connection: close`) as soon as this many bytes of it are in, and "
+        "the connection closed. A chunked body's trailers are held to it too (the connection "
+        "is closed). A connection holds at most about twice this of a head in memory.",
+    )
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        ge=1024,
+        le=1024 * 1024,
+        description="Longest header (name and value) or request target in a request head; "
+        "one longer is answered 431 (414 for the target) and the connection closed. Keep it "
+        "above 8.3 KiB: an `Authorization` header with the longest token accepted (8 KiB).",
+    )
     max_connections: int = Field(
         default=800,
         ge=1,

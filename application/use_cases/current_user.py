@@ -95,7 +95,7 @@ class CachedTokenVerifier(TokenVerifier):
 
     def remembered(self, token: str) -> VerifiedClaims | None:
         """The claims of a token accepted lately, without verifying anything."""
-        return self._claims.get(_digest(token), self._clock.now())
+        return self._claims.get(token_digest(token), self._clock.now())
 
     def verify(self, token: str) -> VerifiedClaims:
         claims = self.remembered(token)
@@ -106,11 +106,13 @@ class CachedTokenVerifier(TokenVerifier):
             if claims.expires_at is not None:
                 until = min(until, claims.expires_at)
             if until > now:
-                self._claims.put(_digest(token), claims, until)
+                self._claims.put(token_digest(token), claims, until)
         return claims
 
 
-def _digest(token: str) -> bytes:
+def token_digest(token: str) -> bytes:
+    """What stands for a token wherever one is remembered: live credentials of up to 8 KiB
+    need not sit in memory."""
     return hashlib.sha256(token.encode()).digest()
 
 

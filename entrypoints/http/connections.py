@@ -2,6 +2,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -19,6 +20,10 @@ SUMMARY_INTERVAL_SECONDS = 10
 # reserve, server.DESCRIPTOR_RESERVE), a refused connection is closed at once.
 REFUSED_LINGER_SECONDS = 1
 MAX_LINGERING = 32
+# What a request head may hold is fed to the parser in pieces of at most what is left of
+# MAX_REQUEST_HEAD_BYTES, so that an oversized head is found as it arrives; never smaller
+# than this, so that a body read with little room left is not fed a few bytes at a time.
+MIN_PIECE_BYTES = 4096
 
 log = logging.getLogger("todo.connections")
 _refused = SummarizedLog(
@@ -34,26 +39,59 @@ _timed_out = SummarizedLog(
     "REQUEST_HEAD_TIMEOUT_SECONDS",
     SUMMARY_INTERVAL_SECONDS,
 )
+_oversized = SummarizedLog(
+    log,
+    logging.INFO,
+    "Refused %d request(s) whose head, a header or the target passed "
+    "MAX_REQUEST_HEAD_BYTES or MAX_HEADER_BYTES",
+    SUMMARY_INTERVAL_SECONDS,
+)
 
 
-def _overflow_response() -> bytes:
-    problem = Problem(
-        title="Service Unavailable",
-        status=503,
-        detail="The server holds as many connections as it may; retry later.",
-    )
+def _refusal(status: int, title: str, detail: str, *headers: str) -> bytes:
+    """A whole HTTP/1.1 answer, written before (or instead of) parsing the request."""
+    problem = Problem(title=title, status=status, detail=detail)
     body = json.dumps(problem.model_dump(exclude_none=True)).encode()
-    head = (
-        "HTTP/1.1 503 Service Unavailable\r\n"
-        f"content-type: {PROBLEM_JSON}\r\n"
-        f"content-length: {len(body)}\r\n"
-        f"retry-after: {RETRY_AFTER_SECONDS}\r\n"
-        "connection: close\r\n\r\n"
+    head = "".join(
+        [
+            f"HTTP/1.1 {status} {title}\r\n",
+            f"content-type: {PROBLEM_JSON}\r\n",
+            f"content-length: {len(body)}\r\n",
+            *(f"{header}\r\n" for header in headers),
+            "connection: close\r\n\r\n",
+        ]
     )
     return head.encode() + body
 
 
-OVERFLOW_RESPONSE = _overflow_response()
+OVERFLOW_RESPONSE = _refusal(
+    503,
+    "Service Unavailable",
+    "The server holds as many connections as it may; retry later.",
+    f"retry-after: {RETRY_AFTER_SECONDS}",
+)
+HEADER_FIELDS_TOO_LARGE = 431
+URI_TOO_LONG = 414
+
+
+@cache
+def _oversized_responses(max_head_bytes: int, max_header_bytes: int) -> dict[int, bytes]:
+    """The answers to a request head past the limits, by status: built once per worker."""
+    return {
+        HEADER_FIELDS_TOO_LARGE: _refusal(
+            HEADER_FIELDS_TOO_LARGE,
+            "Request Header Fields Too Large",
+            f"A request head may take {max_head_bytes} bytes, and a header "
+            f"(name and value) {max_header_bytes}.",
+        ),
+        URI_TOO_LONG: _refusal(
+            URI_TOO_LONG,
+            "URI Too Long",
+            f"A request target may take {max_header_bytes} bytes.",
+        ),
+    }
+
+
 # This worker's refused connections still open (one event loop per process).
 _lingering: set["GuardedHttpProtocol"] = set()
 
@@ -64,10 +102,12 @@ class ConnectionLimits:
 
     max_connections: int
     request_head_timeout_seconds: float
+    max_request_head_bytes: int
+    max_header_bytes: int
 
 
 class GuardedHttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, with the two limits on connections that uvicorn lacks.
+    """uvicorn's httptools protocol, with the limits on connections that uvicorn lacks.
 
     - **A request head must be complete in time**: within `request_head_timeout_seconds`
       of the connection opening, or of the first byte of a later request on it. uvicorn
@@ -79,8 +119,21 @@ class GuardedHttpProtocol(HttpToolsProtocol):
       parsed, so that slow clients cannot use up the process's descriptors. uvicorn's
       own `limit_concurrency` answers 503 only once a request head is complete, and so
       keeps every slow connection open until then.
+    - **A request head must fit in `max_request_head_bytes`, each header and the request
+      target in `max_header_bytes`**: uvicorn and httptools keep a head until it ends,
+      however large (a 34 MB header was answered 200; four unfinished 40 MB heads grew a
+      worker by 180 MB, 250 MB at its peak). Past a limit the request is answered 431
+      (414 for the target) with `Connection: close`, what the client still sends is read
+      and dropped, and the connection is closed once it stops, or a second later.
 
-    Both are logged summarized (`SummarizedLog`): a flood costs a line per interval.
+    The bytes counted are those that are not body content, since the connection opened,
+    the last request ended, its head ended or a chunk of its body began: a head, or a
+    chunked body's framing and trailers, which httptools keeps as it keeps headers. They
+    are counted as they are fed to the parser, in pieces of at most what is left, so a
+    connection holds no more than about twice the limit: what follows the end of a request
+    in the same piece is counted only from the next one.
+
+    All are logged summarized (`SummarizedLog`): a flood costs a line per interval.
     """
 
     def __init__(self, *args: Any, limits: ConnectionLimits, **kwargs: Any) -> None:
@@ -88,6 +141,13 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._limits = limits
         self._head_deadline: asyncio.TimerHandle | None = None
         self._linger: asyncio.TimerHandle | None = None
+        # Bytes counted against max_request_head_bytes, and what the piece being fed held.
+        self._head_bytes = 0
+        self._body_bytes_fed = 0
+        self._counted_afresh = False
+        self._in_body = False
+        # The status an oversized request is refused with, once it is.
+        self._oversized: int | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         if len(self.connections) >= self._limits.max_connections:
@@ -97,19 +157,68 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._start_head_deadline()
 
     def data_received(self, data: bytes) -> None:
+        if self._oversized is not None:
+            # Refused: dropped unread, so that closing later sends no reset over the 431.
+            return
         if self._linger is not None:
             # Refused: what the client sent is read, so closing now sends no reset.
             self.transport.close()
             return
-        super().data_received(data)
+        room = self._limits.max_request_head_bytes - self._head_bytes
+        if len(data) <= room:
+            self._feed(data)
+            return
+        rest = memoryview(data)
+        while rest and self._oversized is None and not self.transport.is_closing():
+            piece = rest[: max(room, MIN_PIECE_BYTES)]
+            rest = rest[len(piece) :]
+            self._feed(piece)
+            room = self._limits.max_request_head_bytes - self._head_bytes
 
     def on_message_begin(self) -> None:
+        if self._oversized is not None:
+            return
         super().on_message_begin()
         self._start_head_deadline()
 
+    def on_url(self, url: bytes) -> None:
+        if self._oversized is not None:
+            return
+        super().on_url(url)
+        if len(self.url) > self._limits.max_header_bytes:
+            self._oversized = URI_TOO_LONG
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        if self._oversized is not None:
+            return
+        if len(name) + len(value) > self._limits.max_header_bytes:
+            self._oversized = HEADER_FIELDS_TOO_LARGE
+            return
+        super().on_header(name, value)
+
     def on_headers_complete(self) -> None:
+        if self._oversized is not None:
+            return
         self._cancel_head_deadline()
+        self._count_afresh()
+        self._in_body = True
         super().on_headers_complete()
+
+    def on_chunk_header(self) -> None:
+        self._count_afresh()
+
+    def on_body(self, body: bytes) -> None:
+        if self._oversized is not None:
+            return
+        self._body_bytes_fed += len(body)
+        super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        if self._oversized is not None:
+            return
+        self._count_afresh()
+        self._in_body = False
+        super().on_message_complete()
 
     def shutdown(self) -> None:
         # uvicorn waits for each answer in progress: tell the streams to end theirs.
@@ -132,6 +241,46 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return
         _lingering.add(self)
         self._linger = self.loop.call_later(REFUSED_LINGER_SECONDS, transport.close)
+
+    def _feed(self, piece: bytes | memoryview) -> None:
+        self._body_bytes_fed = 0
+        self._counted_afresh = False
+        super().data_received(piece)  # type: ignore[arg-type]  # httptools reads a buffer
+        if not self._counted_afresh:
+            self._head_bytes += len(piece) - self._body_bytes_fed
+        if self._oversized is None and self._head_bytes >= self._limits.max_request_head_bytes:
+            # As many bytes as a head may take and it has not ended: it is larger.
+            self._oversized = HEADER_FIELDS_TOO_LARGE
+        if self._oversized is not None and not self.transport.is_closing():
+            self._refuse_oversized(self._oversized)
+
+    def _count_afresh(self) -> None:
+        # What follows in the piece being fed is not counted: the bound is a piece more.
+        self._head_bytes = 0
+        self._counted_afresh = True
+
+    def _refuse_oversized(self, status: int) -> None:
+        _oversized.occurred()
+        self._cancel_head_deadline()
+        if self._in_body:
+            # Trailers or framing past the limit, while the app reads the body: it is told
+            # the client is gone, as it would be had the client left.
+            self.transport.close()
+            return
+        if self.cycle is not None and not self.cycle.response_complete:
+            # An earlier request on this connection is still being answered: a 431 now
+            # would land inside that answer. The connection ends with it instead.
+            self.cycle.keep_alive = False
+            return
+        limits = self._limits
+        self.transport.write(
+            _oversized_responses(limits.max_request_head_bytes, limits.max_header_bytes)[status]
+        )
+        # Half-closed, the client reads the end of the answer while the rest of what it
+        # sends is dropped; a close now could reset the connection before the 431 is read.
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self._linger = self.loop.call_later(REFUSED_LINGER_SECONDS, self.transport.close)
 
     def _start_head_deadline(self) -> None:
         if self._head_deadline is None:

@@ -2,6 +2,7 @@ import time
 from collections.abc import Callable
 
 from todo_service.application import RateLimitExceededError
+from todo_service.application.use_cases.current_user import token_digest
 
 # What each method spends on the todo routes, as their use cases count it (Access).
 _SPENDS = {"GET": "reads", "HEAD": "reads", "POST": "writes", "PATCH": "writes", "DELETE": "writes"}
@@ -29,7 +30,7 @@ class RecentRefusals:
     ) -> None:
         self._capacity = capacity
         self._clock = clock
-        self._until: dict[tuple[str, str], tuple[float, RateLimitExceededError]] = {}
+        self._until: dict[tuple[bytes, str], tuple[float, RateLimitExceededError]] = {}
 
     def remember(self, token: str, error: RateLimitExceededError) -> None:
         if len(self._until) >= self._capacity:
@@ -38,13 +39,13 @@ class RecentRefusals:
             if len(self._until) >= self._capacity:
                 self._until.clear()
         deadline = self._clock() + error.retry_after_seconds
-        self._until[(token, error.policy.name)] = (deadline, error)
+        self._until[(token_digest(token), error.policy.name)] = (deadline, error)
 
     def refusal(self, token: str, method: str) -> RateLimitExceededError | None:
         """The 429 to answer now for `token` sending `method`, or None to let it through."""
         if not self._until:  # the usual case: nobody is being refused
             return None
-        key = (token, _SPENDS.get(method, ""))
+        key = (token_digest(token), _SPENDS.get(method, ""))
         entry = self._until.get(key)
         if entry is None:
             return None

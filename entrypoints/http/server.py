@@ -25,8 +25,9 @@ def server_options(settings: Settings) -> dict[str, Any]:
       workers: without it, each response on a kept-alive connection waited ~40 ms
       for a delayed ACK.
     - httptools, through `GuardedHttpProtocol`: request heads that must complete in
-      time, and at most `connection_limits()` connections per worker. uvicorn pickles
-      its options to each worker, so the protocol comes with its limits as a partial.
+      time and fit in their size limits, and at most `connection_limits()` connections
+      per worker. uvicorn pickles its options to each worker, so the protocol comes
+      with its limits as a partial.
     - Logging is ours, in this process and (log_config) in every worker: uvicorn's
       access log would write raw paths and queries, and its log_level would reopen
       the ASGI message trace.
@@ -79,7 +80,10 @@ def connection_limits(settings: Settings, descriptors: int | None) -> Connection
             )
             cap = room
     return ConnectionLimits(
-        max_connections=cap, request_head_timeout_seconds=settings.request_head_timeout_seconds
+        max_connections=cap,
+        request_head_timeout_seconds=settings.request_head_timeout_seconds,
+        max_request_head_bytes=settings.max_request_head_bytes,
+        max_header_bytes=settings.max_header_bytes,
     )
 
 
