@@ -5,6 +5,8 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
+from todo_service.entrypoints.summarized_log import SummarizedLog
+
 # Only these record attributes are ever written, next to the message: a line cannot
 # pick up a token, a body or a query by accident, whatever a caller passes as `extra`.
 ACCESS_FIELDS = ("request_id", "method", "route", "status", "duration_ms")
@@ -27,6 +29,43 @@ QUIET_LOGGERS = (
 )
 
 _LEVELS = {"trace": logging.DEBUG}
+
+# uvicorn's warnings that any client can make it write once per request: malformed
+# requests, WebSocket upgrades (this service speaks none). Each is summarized instead.
+FLOOD_WARNINGS = (
+    "Invalid HTTP request received.",
+    "Unsupported upgrade request.",
+    "No supported WebSocket library detected.",
+    "Exceeded concurrency limit.",
+)
+FLOOD_SUMMARY_SECONDS = 10
+
+
+class SummarizeFloods(logging.Filter):
+    """Turns uvicorn's per-request warnings into one summarized line per kind and interval.
+
+    Measured before: malformed requests, or WebSocket upgrade attempts, wrote about 1 MB
+    of log a second with ACCESS_LOG=false. A matching record is dropped and counted; a
+    line `<warning> (N times)` goes out at most once per FLOOD_SUMMARY_SECONDS.
+    """
+
+    def __init__(self, interval_seconds: float = FLOOD_SUMMARY_SECONDS) -> None:
+        super().__init__()
+        logger = logging.getLogger("todo.connections")
+        self._summaries = {
+            warning: SummarizedLog(
+                logger, logging.WARNING, f"{warning} (%d times)", interval_seconds
+            )
+            for warning in FLOOD_WARNINGS
+        }
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        for warning, summary in self._summaries.items():
+            if message.startswith(warning):
+                summary.occurred()
+                return False
+        return True
 
 
 def _fields(record: logging.LogRecord) -> dict[str, object]:
@@ -105,11 +144,13 @@ def logging_config(
     loggers: dict[str, Any] = {name: {"level": quiet} for name in QUIET_LOGGERS}
     for name in ("uvicorn", "uvicorn.error"):
         loggers[name] = {"handlers": [], "propagate": True}
+    loggers["uvicorn.error"]["filters"] = ["floods"]
     if not access_log:
         loggers["todo.access"] = {"level": "WARNING"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
+        "filters": {"floods": {"()": SummarizeFloods}},
         "formatters": {"line": {"()": ReadableLineFormatter if for_people else JsonLineFormatter}},
         "handlers": {
             "stderr": {
