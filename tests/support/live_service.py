@@ -122,6 +122,10 @@ class ServiceProcess:
             except subprocess.TimeoutExpired:
                 self.kill()
 
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
     def exited(self) -> bool:
         """Whether the process ended by itself: uvicorn, done, raises the SIGTERM it caught
         again (status -15); a `stop` that had to SIGKILL it leaves -9."""
