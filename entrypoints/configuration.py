@@ -10,6 +10,7 @@ from todo_service.adapters.sql import SqlEngineOptions
 from todo_service.application import RateLimits, RatePolicy
 from todo_service.application.ports import RateLimiter
 from todo_service.domain import Quota
+from todo_service.entrypoints.blocking import off_the_event_loop
 from todo_service.entrypoints.settings import (
     ConfigurationError,
     ServiceSettings,
@@ -111,7 +112,12 @@ def rate_limits(settings: ServiceSettings) -> RateLimits:
         except ValueError:
             # redis-py's message may quote the URL, password included.
             raise ConfigurationError("RATE_LIMIT_REDIS_URL could not be parsed") from None
-        limiter = RedisRateLimiter(client, settings.rate_limit_redis_prefix, fallback=limiter)
+        limiter = RedisRateLimiter(
+            client,
+            settings.rate_limit_redis_prefix,
+            fallback=limiter,
+            blocking=off_the_event_loop,
+        )
     return RateLimits(
         limiter,
         reads=RatePolicy(

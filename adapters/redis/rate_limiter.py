@@ -1,6 +1,7 @@
 import logging
 import time
 from collections.abc import Callable
+from typing import cast
 
 import redis
 from redis.backoff import NoBackoff
@@ -35,6 +36,14 @@ return 0
 PAUSE_AFTER_FAILURE_SECONDS = 1.0
 MICROSECONDS = 1_000_000
 
+# How a blocking call is made: as it is, or (`todo serve` on PostgreSQL, where the use
+# cases run on the event loop) in a worker thread the loop waits on without stopping.
+BlockingCall = Callable[[Callable[[], object]], object]
+
+
+def _as_it_is(call: Callable[[], object]) -> object:
+    return call()
+
 
 def redis_client(url: str, timeout_seconds: float) -> "redis.Redis":
     """A client that gives up after `timeout_seconds` and never retries by itself.
@@ -66,8 +75,11 @@ class RedisRateLimiter(RateLimiter):
         prefix: str,
         fallback: RateLimiter,
         now: Callable[[], float] = time.monotonic,
+        blocking: BlockingCall = _as_it_is,
     ) -> None:
         self._script = client.register_script(GCRA_SCRIPT)
+        # A Redis that stalls holds the call up to its timeout: never the event loop.
+        self._blocking = blocking
         self._prefix = prefix
         self._fallback = fallback
         self._now = now
@@ -78,17 +90,16 @@ class RedisRateLimiter(RateLimiter):
         if away_until is not None and self._now() < away_until:
             return self._fallback.admit(policy, subject)
         try:
-            wait = self._script(
-                keys=[f"{self._prefix}:{policy.name}:{subject}"],
-                args=[round(policy.interval * MICROSECONDS), policy.burst],
-            )
+            key = f"{self._prefix}:{policy.name}:{subject}"
+            args = [round(policy.interval * MICROSECONDS), policy.burst]
+            wait = self._blocking(lambda: self._script(keys=[key], args=args))
         except (redis.RedisError, OSError) as error:
             self._note_failure(error)
             return self._fallback.admit(policy, subject)
         if away_until is not None:
             self._away_until = None
             log.info("Redis answers again: the rate limits are shared again")
-        return int(wait) / MICROSECONDS
+        return int(cast("int", wait)) / MICROSECONDS
 
     def _note_failure(self, error: Exception) -> None:
         if self._away_until is None:
