@@ -150,40 +150,43 @@ async def events(
     each change as it comes (`sync(token)` reads it), a comment line as a heartbeat when
     nothing did for a while, until the client goes or the server stops."""
     sent = _Sent()
-    page: ChangesPage | None = first
-    token = first.token
     try:
         yield b"retry: 1000\n\n"
+        page = first
+        stream.floor = page.floor
+        # The first event goes even when empty: it gives the client its token.
+        yield server_sent_event(sent.unseen(page) or page, url_of)
         while not SERVER_STOPPING.is_set():
+            if not page.more:
+                async for heartbeat in _quiet_until_woken(stream, live.limits.heartbeat_seconds):
+                    yield heartbeat
+                if SERVER_STOPPING.is_set():
+                    return
+            # Cleared before the read: a change while it runs wakes the stream again.
             stream.wake.clear()
-            while True:
-                if page is None:
-                    try:
-                        page = await sync(token)
-                    except ApplicationError:
-                        return  # the database is away: the client reconnects, and resumes
-
-                token = page.token
-                stream.floor = page.floor
-                fresh = sent.unseen(page)
-                if fresh is None and page is first:
-                    fresh = page  # sent even when empty: it gives the client its token
-                if fresh is not None:
-                    yield server_sent_event(fresh, url_of)
-                done, page = not page.more, None
-                if done:
-                    break
-            quiet = 0.0
-            while not stream.wake.is_set() and not SERVER_STOPPING.is_set():
-                try:
-                    await asyncio.wait_for(stream.wake.wait(), timeout=_LOOK_UP_SECONDS)
-                except TimeoutError:
-                    quiet += _LOOK_UP_SECONDS
-                    if quiet >= live.limits.heartbeat_seconds:
-                        yield b": heartbeat\n\n"
-                        quiet = 0.0
+            try:
+                page = await sync(page.token)
+            except ApplicationError:
+                return  # the database is away: the client reconnects, and resumes
+            stream.floor = page.floor
+            fresh = sent.unseen(page)
+            if fresh is not None:
+                yield server_sent_event(fresh, url_of)
     finally:
         live.close(stream)
+
+
+async def _quiet_until_woken(stream: _Stream, every_seconds: float) -> AsyncIterator[bytes]:
+    """A heartbeat every `every_seconds` until the stream is woken or the server stops."""
+    quiet = 0.0
+    while not stream.wake.is_set() and not SERVER_STOPPING.is_set():
+        try:
+            await asyncio.wait_for(stream.wake.wait(), timeout=_LOOK_UP_SECONDS)
+        except TimeoutError:
+            quiet += _LOOK_UP_SECONDS
+            if quiet >= every_seconds:
+                yield b": heartbeat\n\n"
+                quiet = 0.0
 
 
 class _Sent:

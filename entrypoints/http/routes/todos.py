@@ -71,6 +71,7 @@ from todo_service.entrypoints.http.schemas import (
 router = APIRouter(prefix="/api/todos", tags=["todos"])
 
 _WRITE = (*TODO_ERRORS, 413, 422)
+_SELECTED_BY_QUERY = "\n\nThe query takes the list's filters; any other query parameter is 422."
 # A proxy that buffers answers (nginx does unless told) would hold every event back.
 _STREAM_HEADERS = {"X-Accel-Buffering": "no"}
 
@@ -313,8 +314,7 @@ async def move_todo(
     "",
     response_model=TodosDeleted,
     summary="Delete my todos that match",
-    description=cleandoc(DeleteTodos.__doc__ or "")
-    + "\n\nThe query takes the list's filters; any other query parameter is 422.",
+    description=cleandoc(DeleteTodos.__doc__ or "") + _SELECTED_BY_QUERY,
     response_description="How many were deleted.",
     responses={
         **answers(200, {"deleted": 3}),
@@ -335,8 +335,7 @@ async def delete_todos(
     "",
     response_model=TodosUpdated,
     summary="Change my todos that match",
-    description=cleandoc(UpdateTodos.__doc__ or "")
-    + "\n\nThe query takes the list's filters; any other query parameter is 422.",
+    description=cleandoc(UpdateTodos.__doc__ or "") + _SELECTED_BY_QUERY,
     response_description="How many changed.",
     responses={
         **answers(200, {"updated": 2}),
