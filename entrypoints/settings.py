@@ -347,6 +347,22 @@ class Settings(ServiceSettings, BaseSettings):
         le=256,
         description="Worker processes `serve` runs (one per core in production).",
     )
+    drain_seconds: float = Field(
+        default=5,
+        ge=0,
+        le=300,
+        description="After SIGTERM, a worker goes on serving this long while `/readyz` answers "
+        "503 (draining) and every answer closes its connection, so that a load balancer stops "
+        "sending to it before it stops listening; 0 skips it. Ctrl+C (SIGINT) skips it too; "
+        "a second signal ends it at once.",
+    )
+    shutdown_timeout_seconds: float = Field(
+        default=10,
+        ge=1,
+        le=600,
+        description="Once a worker stops listening, requests in flight get this long to finish "
+        "(live update streams end at once); what still runs then is cancelled.",
+    )
     access_log: bool = Field(default=True, description="Log every request (off in production).")
     keep_alive_timeout_seconds: int = Field(
         default=5, ge=1, le=300, description="Close a kept-alive connection idle this long."
