@@ -17,6 +17,7 @@ from psycopg import sql
 from tests.clients.toolchains import CLIENT_TOOLS_MISSING
 from tests.providers.providers import PROVIDER_TOOLS_MISSING
 from tests.support.figures import write_figures
+from tests.support.haproxy import HAPROXY_MISSING
 from tests.support.unavailable import CHROMIUM_MISSING, note_skips, unavailable
 from tests.support.xdist_groups import register as register_xdist_groups
 
@@ -113,3 +114,4 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     note_skips(terminalreporter, REDIS_SKIP_REASON, "the Redis tests were")
     note_skips(terminalreporter, CLIENT_TOOLS_MISSING, "the generated-client tests were")
     note_skips(terminalreporter, PROVIDER_TOOLS_MISSING, "the identity-provider tests were")
+    note_skips(terminalreporter, HAPROXY_MISSING, "the load-balancer tests were")

@@ -39,7 +39,8 @@ def service_environment(database_url: str, **extra: str) -> dict[str, str]:
     """Only what the service needs: nothing from the caller's DATABASE_URL, JWT_* or .env.
 
     The load tests send one user's requests by the thousand: the rate limits are set out
-    of their reach (tests/system/test_rate_limits_across_workers.py sets its own).
+    of their reach (tests/system/test_rate_limits_across_workers.py sets its own). A
+    stopped service stops at once: the tests of draining set DRAIN_SECONDS themselves.
     """
     env = {name: os.environ[name] for name in _INHERITED if name in os.environ}
     return {
@@ -49,6 +50,7 @@ def service_environment(database_url: str, **extra: str) -> dict[str, str]:
         "JWT_SECRET": JWT_SECRET,
         "CURSOR_SECRET": CURSOR_SECRET,
         "LOG_LEVEL": "warning",
+        "DRAIN_SECONDS": "0",
         **extra,
     }
 
@@ -77,13 +79,18 @@ class ServiceProcess:
     """One `todo serve` process; `cwd` is a scratch folder, so no `.env` is read.
 
     With `descriptor_limit`, the process may hold no more open descriptors than that
-    (`ulimit -n`), soft and hard: it cannot raise it again.
+    (`ulimit -n`), soft and hard: it cannot raise it again. With `port`, it listens there
+    (an instance started again where a load balancer expects it), else on a free one.
     """
 
     def __init__(
-        self, env: Mapping[str, str], cwd: Path, descriptor_limit: int | None = None
+        self,
+        env: Mapping[str, str],
+        cwd: Path,
+        descriptor_limit: int | None = None,
+        port: int | None = None,
     ) -> None:
-        self.port = free_port()
+        self.port = free_port() if port is None else port
         self._env = {**env, "HOST": "127.0.0.1", "PORT": str(self.port)}
         self.log_path = cwd / f"serve-{self.port}.log"
         with self.log_path.open("wb") as log:
@@ -121,6 +128,16 @@ class ServiceProcess:
                 self._process.wait(STOP_TIMEOUT_SECONDS)
             except subprocess.TimeoutExpired:
                 self.kill()
+
+    def signal(self, number: signal.Signals) -> None:
+        self._process.send_signal(number)
+
+    def wait(self, seconds: float) -> int | None:
+        """The exit status once the process ended, or None if it still runs after `seconds`."""
+        try:
+            return self._process.wait(seconds)
+        except subprocess.TimeoutExpired:
+            return None
 
     @property
     def pid(self) -> int:
