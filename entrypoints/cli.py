@@ -39,6 +39,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     from todo_service.entrypoints.http.asgi import APP_FACTORY  # noqa: PLC0415
     from todo_service.entrypoints.http.metrics import serving_metrics  # noqa: PLC0415
     from todo_service.entrypoints.http.server import announce, server_options  # noqa: PLC0415
+    from todo_service.entrypoints.http.workers import serve_until_stopped  # noqa: PLC0415
 
     configure_logging(
         settings.log_level,
@@ -52,10 +53,11 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     metrics = serving_metrics(settings)  # METRICS_PORT's endpoint, before any worker starts
     if settings.workers == 1:
         app = create_app(container, metrics=metrics, **edge_options(settings))
-        uvicorn.run(app, **server)
+        config = uvicorn.Config(app, **server)
     else:
         # Each worker builds its own app from the same environment; checked above.
-        uvicorn.run(APP_FACTORY, factory=True, workers=settings.workers, **server)
+        config = uvicorn.Config(APP_FACTORY, factory=True, workers=settings.workers, **server)
+    serve_until_stopped(config, settings.drain_seconds)
     return EXIT_OK
 
 

@@ -10,7 +10,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from todo_service.entrypoints.http.error_table import RETRY_AFTER_SECONDS
 from todo_service.entrypoints.http.problem_details import PROBLEM_JSON
 from todo_service.entrypoints.http.schemas import Problem
-from todo_service.entrypoints.http.stopping import SERVER_STOPPING
+from todo_service.entrypoints.http.stopping import SERVER_DRAINING, SERVER_STOPPING
 from todo_service.entrypoints.summarized_log import SummarizedLog
 
 SUMMARY_INTERVAL_SECONDS = 10
@@ -125,6 +125,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
       worker by 180 MB, 250 MB at its peak). Past a limit the request is answered 431
       (414 for the target) with `Connection: close`, what the client still sends is read
       and dropped, and the connection is closed once it stops, or a second later.
+    - **While the worker drains** before it stops (`SERVER_DRAINING`), every answer
+      closes its connection (`Connection: close`).
 
     The bytes counted are those that are not body content, since the connection opened,
     the last request ended, its head ended or a chunk of its body began: a head, or a
@@ -203,6 +205,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._count_afresh()
         self._in_body = True
         super().on_headers_complete()
+        if SERVER_DRAINING.is_set() and self.cycle is not None:
+            # Draining (DrainingServer): answered, then closed, so the client moves on.
+            self.cycle.keep_alive = False
 
     def on_chunk_header(self) -> None:
         self._count_afresh()

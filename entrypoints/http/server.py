@@ -28,6 +28,8 @@ def server_options(settings: Settings) -> dict[str, Any]:
       time and fit in their size limits, and at most `connection_limits()` connections
       per worker. uvicorn pickles its options to each worker, so the protocol comes
       with its limits as a partial.
+    - Requests in flight when the worker stops get `shutdown_timeout_seconds`, not
+      for ever (`DrainingServer` drains before that).
     - Logging is ours, in this process and (log_config) in every worker: uvicorn's
       access log would write raw paths and queries, and its log_level would reopen
       the ASGI message trace.
@@ -39,6 +41,7 @@ def server_options(settings: Settings) -> dict[str, Any]:
         "loop": "uvloop",
         "http": partial(GuardedHttpProtocol, limits=limits),
         "timeout_keep_alive": settings.keep_alive_timeout_seconds,
+        "timeout_graceful_shutdown": settings.shutdown_timeout_seconds,
         "log_config": logging_config(
             settings.log_level,
             access_log=settings.access_log,

@@ -53,6 +53,12 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Databas
 
 
 @pytest.fixture
+def sqlite_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """For what does not depend on the database: how the server starts, serves, stops."""
+    yield from _fresh("sqlite", request, tmp_path)
+
+
+@pytest.fixture
 def postgres_database_only(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     yield from _fresh("postgres", request, tmp_path)
 
