@@ -374,6 +374,20 @@ class Settings(ServiceSettings, BaseSettings):
         description="Close a connection whose request line and headers are not all in this "
         "long after it opened (or after a request's first byte).",
     )
+    request_body_timeout_seconds: int = Field(
+        default=10,
+        ge=1,
+        le=300,
+        description="Answer 408 (problem+json, `Connection: close`) and close a connection "
+        "whose request body is not all in this long after its head.",
+    )
+    send_timeout_seconds: int = Field(
+        default=30,
+        ge=1,
+        le=600,
+        description="Disconnect a client that takes none of its answer for this long (what "
+        "waits to be sent stays over the connection's buffer).",
+    )
     max_request_head_bytes: int = Field(
         default=64 * 1024,
         ge=8 * 1024,

@@ -39,6 +39,19 @@ _timed_out = SummarizedLog(
     "REQUEST_HEAD_TIMEOUT_SECONDS",
     SUMMARY_INTERVAL_SECONDS,
 )
+_late_bodies = SummarizedLog(
+    log,
+    logging.INFO,
+    "Closed %d connection(s) whose request body was not complete within "
+    "REQUEST_BODY_TIMEOUT_SECONDS (answered 408 unless already answered)",
+    SUMMARY_INTERVAL_SECONDS,
+)
+_slow_readers = SummarizedLog(
+    log,
+    logging.INFO,
+    "Closed %d connection(s) that took none of their answer for SEND_TIMEOUT_SECONDS",
+    SUMMARY_INTERVAL_SECONDS,
+)
 _oversized = SummarizedLog(
     log,
     logging.INFO,
@@ -72,6 +85,7 @@ OVERFLOW_RESPONSE = _refusal(
 )
 HEADER_FIELDS_TOO_LARGE = 431
 URI_TOO_LONG = 414
+REQUEST_TIMEOUT = 408
 
 
 @cache
@@ -92,6 +106,15 @@ def _oversized_responses(max_head_bytes: int, max_header_bytes: int) -> dict[int
     }
 
 
+@cache
+def _late_body_response(timeout_seconds: float) -> bytes:
+    return _refusal(
+        REQUEST_TIMEOUT,
+        "Request Timeout",
+        f"The request body did not arrive within {timeout_seconds:g} s of its head.",
+    )
+
+
 # This worker's refused connections still open (one event loop per process).
 _lingering: set["GuardedHttpProtocol"] = set()
 
@@ -104,6 +127,8 @@ class ConnectionLimits:
     request_head_timeout_seconds: float
     max_request_head_bytes: int
     max_header_bytes: int
+    request_body_timeout_seconds: float
+    send_timeout_seconds: float
 
 
 class GuardedHttpProtocol(HttpToolsProtocol):
@@ -125,6 +150,17 @@ class GuardedHttpProtocol(HttpToolsProtocol):
       worker by 180 MB, 250 MB at its peak). Past a limit the request is answered 431
       (414 for the target) with `Connection: close`, what the client still sends is read
       and dropped, and the connection is closed once it stops, or a second later.
+    - **A request body must be complete in time**: within `request_body_timeout_seconds`
+      of its head. uvicorn waits for a body as long as the client keeps the connection,
+      so a byte every few seconds held a connection for ever. A late body is answered
+      408 (problem+json, `Connection: close`) unless the app has answered already, and
+      the app reading it hears that the client left.
+    - **A request answered before its body arrived is not waited for**: a refusal (401,
+      403, 413) ends the connection once written, rather than reading a body nobody
+      will use.
+    - **A client must take its answer**: one that takes none of what is waiting to be
+      sent for `send_timeout_seconds` (the transport stays over its high-water mark) is
+      disconnected. uvicorn would wait for it for ever, holding the answer in memory.
     - **While the worker drains** before it stops (`SERVER_DRAINING`), every answer
       closes its connection (`Connection: close`).
 
@@ -142,6 +178,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._limits = limits
         self._head_deadline: asyncio.TimerHandle | None = None
+        self._body_deadline: asyncio.TimerHandle | None = None
+        self._send_deadline: asyncio.TimerHandle | None = None
+        # Ending: what the client still sends is read and dropped until the connection
+        # closes (an answer written, then a half-close, then a close a second later).
+        self._hanging_up = False
         self._linger: asyncio.TimerHandle | None = None
         # Bytes counted against max_request_head_bytes, and what the piece being fed held.
         self._head_bytes = 0
@@ -159,8 +200,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._start_head_deadline()
 
     def data_received(self, data: bytes) -> None:
-        if self._oversized is not None:
-            # Refused: dropped unread, so that closing later sends no reset over the 431.
+        if self._oversized is not None or self._hanging_up:
+            # Refused: dropped unread, so that closing later sends no reset over the answer.
             return
         if self._linger is not None:
             # Refused: what the client sent is read, so closing now sends no reset.
@@ -223,7 +264,27 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return
         self._count_afresh()
         self._in_body = False
+        self._cancel(self._body_deadline)
+        self._body_deadline = None
         super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if self._in_body and not self.transport.is_closing() and not self._hanging_up:
+            # Answered before its body arrived (a refusal): the rest is not waited for.
+            self._hang_up(None)
+
+    def pause_writing(self) -> None:
+        super().pause_writing()
+        if self._send_deadline is None:
+            self._send_deadline = self.loop.call_later(
+                self._limits.send_timeout_seconds, self._send_timed_out
+            )
+
+    def resume_writing(self) -> None:
+        super().resume_writing()
+        self._cancel(self._send_deadline)
+        self._send_deadline = None
 
     def shutdown(self) -> None:
         # uvicorn waits for each answer in progress: tell the streams to end theirs.
@@ -232,6 +293,8 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_head_deadline()
+        self._cancel(self._body_deadline)
+        self._cancel(self._send_deadline)
         if self._linger is not None:
             self._linger.cancel()
             _lingering.discard(self)
@@ -258,6 +321,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self._oversized = HEADER_FIELDS_TOO_LARGE
         if self._oversized is not None and not self.transport.is_closing():
             self._refuse_oversized(self._oversized)
+        elif self._in_body and self._body_deadline is None and not self.transport.is_closing():
+            # Only once a body is awaited: a request without one costs no timer.
+            self._body_deadline = self.loop.call_later(
+                self._limits.request_body_timeout_seconds, self._body_timed_out
+            )
 
     def _count_afresh(self) -> None:
         # What follows in the piece being fed is not counted: the bound is a piece more.
@@ -278,14 +346,53 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self.cycle.keep_alive = False
             return
         limits = self._limits
-        self.transport.write(
+        self._hang_up(
             _oversized_responses(limits.max_request_head_bytes, limits.max_header_bytes)[status]
         )
-        # Half-closed, the client reads the end of the answer while the rest of what it
-        # sends is dropped; a close now could reset the connection before the 431 is read.
+
+    def _body_timed_out(self) -> None:
+        self._body_deadline = None
+        if self.transport.is_closing() or self._hanging_up:
+            return
+        _late_bodies.occurred()
+        cycle = self.cycle
+        answered = cycle is not None and cycle.response_started
+        if cycle is not None and not cycle.response_complete:
+            # The app, waiting for the body, hears that the client left; its answer, if it
+            # still writes one, goes nowhere.
+            cycle.disconnected = True
+            cycle.message_event.set()
+        timeout = self._limits.request_body_timeout_seconds
+        self._hang_up(None if answered else _late_body_response(timeout))
+
+    def _send_timed_out(self) -> None:
+        self._send_deadline = None
+        if not self.transport.is_closing():
+            _slow_readers.occurred()
+            # Nothing more will be read: what is still buffered is dropped with it.
+            self.transport.abort()
+
+    def _hang_up(self, answer: bytes | None) -> None:
+        """Write `answer`, if any, and end the connection without reading on.
+
+        Half-closed, the client reads the end of the answer while the rest of what it
+        sends is dropped; a close now, with its bytes unread, could reset the connection
+        before the answer is read. It is closed once the client stops, or a second later.
+        """
+        self._hanging_up = True
+        self._cancel_head_deadline()
+        self._cancel(self._body_deadline)
+        self._body_deadline = None
+        if answer is not None:
+            self.transport.write(answer)
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self._linger = self.loop.call_later(REFUSED_LINGER_SECONDS, self.transport.close)
+
+    @staticmethod
+    def _cancel(deadline: asyncio.TimerHandle | None) -> None:
+        if deadline is not None:
+            deadline.cancel()
 
     def _start_head_deadline(self) -> None:
         if self._head_deadline is None:

@@ -87,6 +87,8 @@ def connection_limits(settings: Settings, descriptors: int | None) -> Connection
         request_head_timeout_seconds=settings.request_head_timeout_seconds,
         max_request_head_bytes=settings.max_request_head_bytes,
         max_header_bytes=settings.max_header_bytes,
+        request_body_timeout_seconds=settings.request_body_timeout_seconds,
+        send_timeout_seconds=settings.send_timeout_seconds,
     )
 
 

@@ -23,6 +23,8 @@ LIMITS = ConnectionLimits(
     request_head_timeout_seconds=10,
     max_request_head_bytes=MAX_HEAD,
     max_header_bytes=MAX_HEADER,
+    request_body_timeout_seconds=10,
+    send_timeout_seconds=30,
 )
 NEVER_ENDING = b"GET / HTTP/1.1\r\nHost: t\r\nX-Endless: " + b"a" * (1 << 20)
 
