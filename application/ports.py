@@ -184,17 +184,37 @@ class VerifiedClaims:
     expires_at: datetime | None = None
 
 
+class KeyFetch(Protocol):
+    """A fetch of the keys tokens are checked with, under way in a thread of its own."""
+
+    wait_seconds: float
+    """How long a caller waits for it at most; a fetch still going then counts as failed."""
+
+    def when_over(self, callback: Callable[[], None]) -> None:
+        """Call `callback` once the fetch is over, whether it worked or not: at once if it
+        is, else from the thread that ends it. `callback` must be quick and never raise."""
+        ...
+
+
 class TokenVerifier(Protocol):
-    may_block: bool
-    """Whether `verify` may wait on the network (fetching keys), so that a caller on
-    an event loop knows to run it in a worker thread."""
+    """Checks bearer tokens; the keys it checks them with may have to be fetched first.
+
+    Every method raises InvalidTokenError for any token that must not be trusted, and
+    AuthenticationUnavailableError when the keys cannot be fetched.
+    """
 
     def verify(self, token: str) -> VerifiedClaims:
-        """Claims of a valid token.
+        """Claims of a valid token, waiting (in this thread) for the keys it needs."""
+        ...
 
-        Raises InvalidTokenError for any token that must not be trusted, and
-        AuthenticationUnavailableError when the keys cannot be fetched.
-        """
+    def verify_or_fetch(self, token: str) -> VerifiedClaims | KeyFetch:
+        """Claims of a valid token, never waiting: where `verify` would wait for a fetch of
+        the keys, that fetch. Once it is over, `verify_with_keys_at_hand` has the answer."""
+        ...
+
+    def verify_with_keys_at_hand(self, token: str) -> VerifiedClaims:
+        """Claims of a valid token, never fetching keys nor waiting for a fetch: a key that
+        is not at hand refuses the token."""
         ...
 
 

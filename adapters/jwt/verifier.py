@@ -9,7 +9,7 @@ from todo_service.adapters.jwt.claims import claims_from
 from todo_service.adapters.jwt.config import JwtConfig
 from todo_service.adapters.jwt.jwks import JwksKeys
 from todo_service.application.errors import InvalidTokenError, TokenRefusal
-from todo_service.application.ports import TokenVerifier, VerifiedClaims
+from todo_service.application.ports import KeyFetch, TokenVerifier, VerifiedClaims
 
 MAX_TOKEN_LENGTH = 8 * 1024
 
@@ -36,12 +36,22 @@ def _reason(error: jwt.PyJWTError) -> TokenRefusal:
 class _KeySource(Protocol):
     def key_for(self, header: dict[str, Any]) -> str | PyJWK: ...
 
+    def key_or_fetch(self, header: dict[str, Any]) -> str | PyJWK | KeyFetch: ...
+
+    def key_at_hand(self, header: dict[str, Any]) -> str | PyJWK: ...
+
 
 class _SharedSecret:
     def __init__(self, secret: str) -> None:
         self._secret = secret
 
     def key_for(self, header: dict[str, Any]) -> str:
+        return self._secret
+
+    def key_or_fetch(self, header: dict[str, Any]) -> str:
+        return self._secret
+
+    def key_at_hand(self, header: dict[str, Any]) -> str:
         return self._secret
 
 
@@ -52,14 +62,14 @@ class PyJwtTokenVerifier(TokenVerifier):
     - `exp` and `sub` are required; `iss` and `aud` are checked when configured, then
       the provider's claim rules (`azp`, `client_id`, `token_use`, `typ`, scopes).
     - Oversized or non-ASCII tokens are refused before any parsing or crypto.
+    - A token whose JWKS key must be fetched first waits for the fetch in `verify`;
+      `verify_or_fetch` hands the fetch back instead, never waiting.
     - Every refusal is InvalidTokenError with its fixed message: PyJWT's messages
       carry attacker-chosen text and never leave this class; only a fixed reason does.
     """
 
     def __init__(self, config: JwtConfig, keys: JwksKeys | None = None) -> None:
         self._config = config
-        # A JWKS key set is fetched over the network (urllib) when missing or stale.
-        self.may_block = config.jwks_url is not None
         self._keys: _KeySource
         if config.secret is not None:
             self._keys = _SharedSecret(config.secret)
@@ -73,10 +83,21 @@ class PyJwtTokenVerifier(TokenVerifier):
         }
 
     def verify(self, token: str) -> VerifiedClaims:
-        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
-            raise InvalidTokenError("malformed")
         header = self._header(token)
-        key = self._keys.key_for(header)
+        return self._claims(token, header, self._keys.key_for(header))
+
+    def verify_or_fetch(self, token: str) -> VerifiedClaims | KeyFetch:
+        header = self._header(token)
+        key = self._keys.key_or_fetch(header)
+        if not isinstance(key, str | PyJWK):
+            return key
+        return self._claims(token, header, key)
+
+    def verify_with_keys_at_hand(self, token: str) -> VerifiedClaims:
+        header = self._header(token)
+        return self._claims(token, header, self._keys.key_at_hand(header))
+
+    def _claims(self, token: str, header: dict[str, Any], key: str | PyJWK) -> VerifiedClaims:
         try:
             payload = jwt.decode(
                 token,
@@ -98,6 +119,8 @@ class PyJwtTokenVerifier(TokenVerifier):
         return claims
 
     def _header(self, token: str) -> dict[str, Any]:
+        if not isinstance(token, str) or len(token) > MAX_TOKEN_LENGTH or not token.isascii():
+            raise InvalidTokenError("malformed")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:

@@ -4,7 +4,13 @@ from datetime import timedelta
 
 from todo_service.application.errors import InvalidTokenError
 from todo_service.application.expiring_cache import ExpiringCache
-from todo_service.application.ports import Clock, TokenVerifier, UnitOfWorkFactory, VerifiedClaims
+from todo_service.application.ports import (
+    Clock,
+    KeyFetch,
+    TokenVerifier,
+    UnitOfWorkFactory,
+    VerifiedClaims,
+)
 from todo_service.domain import InvalidValueError, User, UserId
 
 
@@ -91,7 +97,6 @@ class CachedTokenVerifier(TokenVerifier):
         self._ttl = ttl
         # Keyed by a digest: live credentials of up to 8 KiB need not sit in memory.
         self._claims: ExpiringCache[bytes, VerifiedClaims] = ExpiringCache(max_entries)
-        self.may_block = verifier.may_block
 
     def remembered(self, token: str) -> VerifiedClaims | None:
         """The claims of a token accepted lately, without verifying anything."""
@@ -100,13 +105,29 @@ class CachedTokenVerifier(TokenVerifier):
     def verify(self, token: str) -> VerifiedClaims:
         claims = self.remembered(token)
         if claims is None:
-            claims = self._verifier.verify(token)
-            now = self._clock.now()
-            until = now + self._ttl
-            if claims.expires_at is not None:
-                until = min(until, claims.expires_at)
-            if until > now:
-                self._claims.put(token_digest(token), claims, until)
+            claims = self._remember(token, self._verifier.verify(token))
+        return claims
+
+    def verify_or_fetch(self, token: str) -> VerifiedClaims | KeyFetch:
+        claims = self.remembered(token)
+        if claims is not None:
+            return claims
+        found = self._verifier.verify_or_fetch(token)
+        return self._remember(token, found) if isinstance(found, VerifiedClaims) else found
+
+    def verify_with_keys_at_hand(self, token: str) -> VerifiedClaims:
+        claims = self.remembered(token)
+        if claims is None:
+            claims = self._remember(token, self._verifier.verify_with_keys_at_hand(token))
+        return claims
+
+    def _remember(self, token: str, claims: VerifiedClaims) -> VerifiedClaims:
+        now = self._clock.now()
+        until = now + self._ttl
+        if claims.expires_at is not None:
+            until = min(until, claims.expires_at)
+        if until > now:
+            self._claims.put(token_digest(token), claims, until)
         return claims
 
 
@@ -119,9 +140,10 @@ def token_digest(token: str) -> bytes:
 class Authenticate:
     """The active user a bearer token speaks for; any doubt about the token is InvalidTokenError.
 
-    In two steps for callers on an event loop, since either may wait: `claims` on the
-    identity provider's keys, `user` on the database; each has a `..._without_waiting`
-    form that answers None where it would wait.
+    In steps for callers on an event loop, where a thread must not wait: `claims_or_fetch`
+    never waits for the identity provider's keys, handing back the fetch to wait for
+    instead, after which `claims_with_keys_at_hand` answers; `user_without_waiting`
+    answers None where `user` would wait on the database.
     """
 
     def __init__(self, tokens: CachedTokenVerifier, current_user: CachedCurrentUser) -> None:
@@ -134,12 +156,14 @@ class Authenticate:
     def claims(self, token: str) -> VerifiedClaims:
         return self._checked(self._tokens.verify(token))
 
-    def claims_without_waiting(self, token: str) -> VerifiedClaims | None:
-        """The token's claims when no network is needed to tell (else None); refusals raise."""
-        if not self._tokens.may_block:
-            return self.claims(token)
-        remembered = self._tokens.remembered(token)
-        return None if remembered is None else self._checked(remembered)
+    def claims_or_fetch(self, token: str) -> VerifiedClaims | KeyFetch:
+        """The token's claims, or the key fetch they wait for; never waits. Refusals raise."""
+        found = self._tokens.verify_or_fetch(token)
+        return self._checked(found) if isinstance(found, VerifiedClaims) else found
+
+    def claims_with_keys_at_hand(self, token: str) -> VerifiedClaims:
+        """The token's claims from the keys at hand (a fetch is over); refusals raise."""
+        return self._checked(self._tokens.verify_with_keys_at_hand(token))
 
     def user(self, claims: VerifiedClaims) -> User:
         return self._current_user(claims)

@@ -1,14 +1,17 @@
+import asyncio
 from collections.abc import Callable
+from contextlib import suppress
 from functools import partial
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from todo_service.application import AuthenticationUnavailableError, VerifiedClaims
+from todo_service.application.ports import KeyFetch
 from todo_service.domain import User, UserId
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.storage import Storage
-from todo_service.entrypoints.worker_threads import in_worker_thread
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -59,9 +62,11 @@ async def bearer_caller(
 ) -> Caller:
     """The user behind the bearer token: 401 without one or with a bad one, 403 if off.
 
-    The token is checked on the event loop unless that may wait on the identity
-    provider's keys (a JWKS fetch): then in a worker thread. The user, unless
-    remembered from the last USER_CACHE_SECONDS, is looked up through the storage.
+    The token is checked on the event loop. One whose keys are being fetched (an
+    unknown `kid`, keys expired) waits for the fetch there too, holding no thread: a
+    flood of unknown `kid`s during a hanging fetch costs no worker threads, and tokens
+    whose key is cached go on meanwhile. The user, unless remembered from the last
+    USER_CACHE_SECONDS, is looked up through the storage.
     """
     if credentials is None:
         raise MissingCredentialsError
@@ -71,9 +76,10 @@ async def bearer_caller(
         container.storage(),
         credentials.credentials,
     )
-    claims = authenticate.claims_without_waiting(token)
-    if claims is None:
-        claims = await in_worker_thread(partial(authenticate.claims, token))
+    claims = authenticate.claims_or_fetch(token)
+    if not isinstance(claims, VerifiedClaims):
+        await _over(claims)
+        claims = authenticate.claims_with_keys_at_hand(token)
     user = authenticate.user_without_waiting(claims)
     if user is None:
         user = await storage.call(partial(authenticate.user, claims))
@@ -81,3 +87,19 @@ async def bearer_caller(
 
 
 AuthenticatedCaller = Annotated[Caller, Depends(bearer_caller)]
+
+
+async def _over(fetch: KeyFetch) -> None:
+    """Return once `fetch` is over; AuthenticationUnavailableError if it outlasts its wait."""
+    loop = asyncio.get_running_loop()
+    over = asyncio.Event()
+
+    def tell_the_loop() -> None:
+        with suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(over.set)
+
+    fetch.when_over(tell_the_loop)
+    try:
+        await asyncio.wait_for(over.wait(), fetch.wait_seconds)
+    except TimeoutError:
+        raise AuthenticationUnavailableError from None

@@ -18,6 +18,7 @@ from tests.jwt_factories import PROVIDER, SigningKey, make_ed25519_key, provider
 from todo_service.adapters.jwt import JwksKeys, JwtConfig, PyJwtTokenVerifier
 from todo_service.adapters.jwt.jwks_document import KeySetUnavailableError, fetch_signing_keys
 from todo_service.application.errors import AuthenticationUnavailableError, InvalidTokenError
+from todo_service.application.ports import KeyFetch, VerifiedClaims
 
 LIFETIME = 300
 COOLDOWN = 30
@@ -99,10 +100,19 @@ def finish(threads: Threads) -> None:
 
 def refusals(sut: PyJwtTokenVerifier, tokens: Iterable[str]) -> list[Exception]:
     """What verifying each token raised; a token accepted fails the test."""
+    return _refused(sut.verify, tokens)
+
+
+def refusals_at_hand(sut: PyJwtTokenVerifier, tokens: Iterable[str]) -> list[Exception]:
+    """What verifying each token with the keys at hand raised; a token accepted fails."""
+    return _refused(sut.verify_with_keys_at_hand, tokens)
+
+
+def _refused(verify: Callable[[str], object], tokens: Iterable[str]) -> list[Exception]:
     raised: list[Exception] = []
     for token in tokens:
         with pytest.raises((InvalidTokenError, AuthenticationUnavailableError)) as refused:
-            sut.verify(token)
+            verify(token)
         raised.append(refused.value)
     return raised
 
@@ -180,6 +190,53 @@ def test_a_hanging_endpoint_never_delays_tokens_whose_key_is_cached(
     assert len(refusals) == 20
     assert all(isinstance(outcome, InvalidTokenError) for outcome in refusals)
     assert jwks_server.fetches == 2
+
+
+def test_during_a_hanging_fetch_unknown_kids_are_handed_the_fetch_and_told_when_it_is_over(
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+) -> None:
+    held_after(COOLDOWN, sut, ed25519_key, clock, jwks_server)
+    threads_before = threading.active_count()
+    attacks = list(strangers(60))
+    # All asked from this one thread: a call that waited for the held fetch never returns.
+    over = threading.Semaphore(0)
+    fetches: list[KeyFetch] = []
+    for token in attacks:
+        fetch = sut.verify_or_fetch(token)
+        assert not isinstance(fetch, VerifiedClaims)
+        fetch.when_over(over.release)
+        fetches.append(fetch)
+    assert len({id(fetch) for fetch in fetches}) == 1
+    # The fetch's own thread, and the endpoint's holding it: none per token.
+    assert threading.active_count() - threads_before <= 2
+
+    cached = sut.verify_or_fetch(ed25519_key.sign(provider_claims(sub="bob")))
+    assert isinstance(cached, VerifiedClaims)
+    assert cached.subject == "bob"
+    assert not over.acquire(blocking=False)
+
+    jwks_server.release()
+    for _ in attacks:
+        assert over.acquire(timeout=30)
+    raised = refusals_at_hand(sut, attacks)
+    assert {getattr(error, "reason", None) for error in raised} == {"unknown_key"}
+    assert jwks_server.fetches == 2
+    told = threading.Event()
+    fetches[0].when_over(told.set)
+    assert told.is_set()
+
+
+def test_the_keys_at_hand_never_start_a_fetch(
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+) -> None:
+    token = ed25519_key.sign(provider_claims())
+    with pytest.raises(AuthenticationUnavailableError):
+        sut.verify_with_keys_at_hand(token)
+    sut.verify(token)
+    clock.advance(LIFETIME)
+    raised = refusals_at_hand(sut, [token, *strangers(3)])
+    assert all(isinstance(error, AuthenticationUnavailableError) for error in raised)
+    assert jwks_server.fetches == 1
 
 
 def test_when_the_cache_expires_concurrent_requests_share_one_fetch(

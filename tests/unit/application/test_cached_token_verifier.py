@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -5,16 +6,30 @@ import pytest
 from tests.factories import FixedClock
 from todo_service.application import VerifiedClaims
 from todo_service.application.errors import InvalidTokenError
+from todo_service.application.ports import KeyFetch
 from todo_service.application.use_cases import Authenticate, CachedCurrentUser, CachedTokenVerifier
 
 TTL = timedelta(seconds=5)
 
 
-class CountingVerifier:
-    """Accepts the tokens in `valid`, counting every verification it is asked for."""
+class OverFetch(KeyFetch):
+    """A key fetch that is already over."""
 
-    def __init__(self, *, may_block: bool = False, expires_in: timedelta | None = None) -> None:
-        self.may_block = may_block
+    wait_seconds = 1.0
+
+    def when_over(self, callback: Callable[[], None]) -> None:
+        callback()
+
+
+class CountingVerifier:
+    """Accepts the tokens in `valid`, counting every verification it is asked for.
+
+    With `fetching`, every token's key is being fetched: `verify_or_fetch` hands back
+    the fetch, and only the keys at hand (or waiting, `verify`) get a verdict.
+    """
+
+    def __init__(self, *, fetching: bool = False, expires_in: timedelta | None = None) -> None:
+        self.fetching = fetching
         self.valid = {"alice-token": "alice"}
         self.verifications = 0
         self._expires_in = expires_in
@@ -26,6 +41,12 @@ class CountingVerifier:
             raise InvalidTokenError
         expires_at = None if self._expires_in is None else self.clock.now() + self._expires_in
         return VerifiedClaims(self.valid[token], expires_at=expires_at)
+
+    def verify_or_fetch(self, token: str) -> VerifiedClaims | KeyFetch:
+        return OverFetch() if self.fetching else self.verify(token)
+
+    def verify_with_keys_at_hand(self, token: str) -> VerifiedClaims:
+        return self.verify(token)
 
 
 def _cached(verifier: CountingVerifier, ttl: timedelta = TTL) -> CachedTokenVerifier:
@@ -89,24 +110,27 @@ def test_the_cache_starts_over_when_full() -> None:
     assert sut.remembered("carol-token") is not None
 
 
-def test_claims_that_may_need_the_network_are_not_had_without_waiting_until_remembered() -> None:
-    inner = CountingVerifier(may_block=True)
+def test_claims_whose_keys_are_being_fetched_come_as_the_fetch_until_remembered() -> None:
+    inner = CountingVerifier(fetching=True)
     users = CachedCurrentUser(lambda _: pytest.fail("no user is needed"), inner.clock, TTL)
     sut = Authenticate(_cached(inner), users)
-    assert sut.claims_without_waiting("alice-token") is None
+    assert not isinstance(sut.claims_or_fetch("alice-token"), VerifiedClaims)
     assert inner.verifications == 0
-    sut.claims("alice-token")
-    claims = sut.claims_without_waiting("alice-token")
-    assert claims is not None
+    assert sut.claims_with_keys_at_hand("alice-token").subject == "alice"
+    claims = sut.claims_or_fetch("alice-token")
+    assert isinstance(claims, VerifiedClaims)
     assert claims.subject == "alice"
+    assert inner.verifications == 1
 
 
-def test_claims_that_need_no_network_are_checked_at_once_and_refusals_raise() -> None:
-    inner = CountingVerifier(may_block=False)
+def test_claims_that_need_no_fetch_are_checked_at_once_and_refusals_raise() -> None:
+    inner = CountingVerifier()
     users = CachedCurrentUser(lambda _: pytest.fail("no user is needed"), inner.clock, TTL)
     sut = Authenticate(_cached(inner), users)
-    claims = sut.claims_without_waiting("alice-token")
-    assert claims is not None
+    claims = sut.claims_or_fetch("alice-token")
+    assert isinstance(claims, VerifiedClaims)
     assert claims.subject == "alice"
     with pytest.raises(InvalidTokenError):
-        sut.claims_without_waiting("forged")
+        sut.claims_or_fetch("forged")
+    with pytest.raises(InvalidTokenError):
+        sut.claims_with_keys_at_hand("forged")
