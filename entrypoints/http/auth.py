@@ -9,6 +9,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from todo_service.application import AuthenticationUnavailableError, VerifiedClaims
 from todo_service.application.ports import KeyFetch
+from todo_service.application.use_cases import Authenticate
 from todo_service.domain import User, UserId
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.storage import Storage
@@ -76,10 +77,7 @@ async def bearer_caller(
         container.storage(),
         credentials.credentials,
     )
-    claims = authenticate.claims_or_fetch(token)
-    if not isinstance(claims, VerifiedClaims):
-        await _over(claims)
-        claims = authenticate.claims_with_keys_at_hand(token)
+    claims = await verified_claims(authenticate, token)
     user = authenticate.user_without_waiting(claims)
     if user is None:
         user = await storage.call(partial(authenticate.user, claims))
@@ -87,6 +85,15 @@ async def bearer_caller(
 
 
 AuthenticatedCaller = Annotated[Caller, Depends(bearer_caller)]
+
+
+async def verified_claims(authenticate: Authenticate, token: str) -> VerifiedClaims:
+    """The token's claims, checked on the event loop, where a key fetch is waited for."""
+    claims = authenticate.claims_or_fetch(token)
+    if isinstance(claims, VerifiedClaims):
+        return claims
+    await _over(claims)
+    return authenticate.claims_with_keys_at_hand(token)
 
 
 async def _over(fetch: KeyFetch) -> None:

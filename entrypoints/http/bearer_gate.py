@@ -7,7 +7,13 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from todo_service.entrypoints.http.auth import MissingCredentialsError, bearer_caller, bearer_scheme
+from todo_service.application import AuthenticationUnavailableError, InvalidTokenError
+from todo_service.entrypoints.http.auth import (
+    MissingCredentialsError,
+    bearer_caller,
+    bearer_scheme,
+    verified_claims,
+)
 from todo_service.entrypoints.http.exception_handlers import problem_for
 from todo_service.entrypoints.http.problem_causes import PROBLEM_CAUSE, problem_cause
 from todo_service.entrypoints.http.recent_refusals import RecentRefusals
@@ -15,7 +21,14 @@ from todo_service.entrypoints.http.recent_refusals import RecentRefusals
 
 class BearerGate:
     """Refuse up front a request to an authenticated route that carries no bearer token,
-    or whose token the rate limit refused moments ago (`RecentRefusals`).
+    whose token the rate limit refused moments ago (`RecentRefusals`), or that announces
+    a body and carries a token that does not verify.
+
+    FastAPI reads a route's body before it solves its dependencies, `bearer_caller`
+    included: a body sent a byte at a time with a garbage token held its connection for
+    as long as the body took. Here the token is checked first (the verdict is cached,
+    so the route's own check costs a lookup), and the refusal ends the connection
+    without waiting for the body (GuardedHttpProtocol).
 
     The routes' own dependency (`bearer_caller`) and the use cases' rate limits stay
     the authority and refuse the same requests the same way; the gate only answers
@@ -57,6 +70,13 @@ class BearerGate:
             limited = self._refusals.refusal(credentials.credentials, scope["method"])
             if limited is not None:
                 return problem_for(limited)
+        if _announces_body(scope):
+            authenticate = scope["app"].state.container.authenticate()
+            try:
+                await verified_claims(authenticate, credentials.credentials)
+            except (InvalidTokenError, AuthenticationUnavailableError) as error:
+                scope.setdefault("state", {})[PROBLEM_CAUSE] = problem_cause(error)
+                return problem_for(error)
         return None
 
     def _guarded_route(self, scope: Scope) -> BaseRoute | None:
@@ -64,6 +84,13 @@ class BearerGate:
             if route.matches(scope)[0] is Match.FULL:
                 return route
         return None
+
+
+def _announces_body(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if (name == b"content-length" and value.strip() != b"0") or name == b"transfer-encoding":
+            return True
+    return False
 
 
 def _may_be_rate_limited(route: BaseRoute) -> bool:

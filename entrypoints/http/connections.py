@@ -1,6 +1,8 @@
 import asyncio
 import json
 import logging
+import socket
+import struct
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -24,6 +26,8 @@ MAX_LINGERING = 32
 # MAX_REQUEST_HEAD_BYTES, so that an oversized head is found as it arrives; never smaller
 # than this, so that a body read with little room left is not fed a few bytes at a time.
 MIN_PIECE_BYTES = 4096
+# SO_LINGER on, for 0 seconds: closing the socket resets the connection.
+RESET_ON_CLOSE = struct.pack("ii", 1, 0)
 
 log = logging.getLogger("todo.connections")
 _refused = SummarizedLog(
@@ -369,7 +373,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._send_deadline = None
         if not self.transport.is_closing():
             _slow_readers.occurred()
-            # Nothing more will be read: what is still buffered is dropped with it.
+            # Reset, not closed: a FIN would wait behind the answer the client does not
+            # read, and the kernel would keep that answer, megabytes of it, until it did.
+            connection = self.transport.get_extra_info("socket")
+            if connection is not None:
+                connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET_ON_CLOSE)
             self.transport.abort()
 
     def _hang_up(self, answer: bytes | None) -> None:

@@ -1,0 +1,144 @@
+"""Clients that send a body a byte at a time, or never read their answers, hold their
+connections only so long: the others are served meanwhile, and the worker's memory and
+log stay bounded."""
+
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from tests.support.live_service import (
+    ServiceProcess,
+    auth_for,
+    running_service,
+    service_environment,
+)
+from tests.system.figures import report
+from tests.system.load import wait_until
+from tests.system.slow_clients import NonReaders, SlowBodies
+
+HONEST_TIMEOUT_SECONDS = 2
+HONEST_PAUSE_SECONDS = 0.1
+ATTACK_SECONDS = 20
+BODY_TIMEOUT_SECONDS = 2
+SEND_TIMEOUT_SECONDS = 5
+MAX_LOG_LINES = 20
+TIMED_OUT = "no answer"
+HONEST = auth_for("honest")
+
+
+def _honest_requests(base_url: str, seconds: float) -> tuple[Counter[int | str], list[float]]:
+    """Authenticated GETs, each on a connection of its own: statuses and latencies."""
+    statuses: Counter[int | str] = Counter()
+    latencies: list[float] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        started = time.monotonic()
+        try:
+            with httpx.Client(base_url=base_url, timeout=HONEST_TIMEOUT_SECONDS) as client:
+                statuses[client.get("/api/todos", headers=HONEST).status_code] += 1
+            latencies.append(time.monotonic() - started)
+        except httpx.TransportError:
+            statuses[TIMED_OUT] += 1
+        time.sleep(HONEST_PAUSE_SECONDS)
+    return statuses, latencies
+
+
+def _ms(latencies: list[float], pick: Callable[[list[float]], float]) -> int:
+    return round(pick(latencies) * 1000) if latencies else -1
+
+
+def _resident_kib(service: ServiceProcess) -> int:
+    for line in Path(f"/proc/{service.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def test_slow_bodies_are_answered_408_in_time_and_honest_clients_go_on(tmp_path: Path) -> None:
+    env = service_environment(
+        "memory://", MAX_CONNECTIONS="150", REQUEST_BODY_TIMEOUT_SECONDS=str(BODY_TIMEOUT_SECONDS)
+    )
+    with running_service(env, tmp_path) as service:
+        _, baseline = _honest_requests(service.base_url, 3)
+        log_before = service.log_path.stat().st_size
+        with SlowBodies(service.port, 200, auth_for("slow"), every_seconds=1) as attack:
+            statuses, during = _honest_requests(service.base_url, ATTACK_SECONDS)
+        attack_log = service.log_path.read_bytes()[log_before:]
+        after, _ = _honest_requests(service.base_url, 1)
+
+    report(
+        "slow bodies (200 connections, a byte a second, 150 allowed)",
+        honest_baseline_median_ms=_ms(baseline, statistics.median),
+        honest_median_ms=_ms(during, statistics.median),
+        honest_worst_ms=_ms(during, max),
+        honest_200=statuses[200],
+        honest_503=statuses[503],
+        honest_unanswered=statuses[TIMED_OUT],
+        attackers_answered_408=attack.endings.answered[408],
+        attackers_refused_503=attack.endings.refused_503,
+        log_bytes=len(attack_log),
+    )
+    # Every attacker's body was cut off in time, again and again; nobody waited for ever.
+    assert attack.endings.answered[408] >= 200
+    assert set(statuses) <= {200, 503}, statuses
+    assert statuses[200] > 0
+    assert len(attack_log.splitlines()) <= MAX_LOG_LINES
+    assert set(after) == {200}
+
+
+def test_a_bad_token_is_refused_before_its_body_is_waited_for(tmp_path: Path) -> None:
+    env = service_environment("memory://", REQUEST_BODY_TIMEOUT_SECONDS="30")
+    with running_service(env, tmp_path) as service:
+        garbage = {"Authorization": "Bearer not-a-token"}
+        with SlowBodies(service.port, 20, garbage, every_seconds=1) as attack:
+            wait_until(lambda: attack.endings.answered[401] >= 20, "20 refusals")
+    # Answered at once, well before the 30 s the body would be given.
+    assert set(attack.endings.answered) == {401}, attack.endings
+
+
+def test_clients_that_never_read_their_answers_are_disconnected(tmp_path: Path) -> None:
+    env = service_environment(
+        "memory://",
+        SEND_TIMEOUT_SECONDS=str(SEND_TIMEOUT_SECONDS),
+        MAX_TEXT_BYTES_PER_USER="10000000",
+    )
+    reader = auth_for("reader")
+    with running_service(env, tmp_path) as service:
+        with httpx.Client(base_url=service.base_url, headers=reader, timeout=10) as client:
+            for n in range(100):
+                body = {"title": f"long {n}", "description": "x" * 5000}
+                assert client.post("/api/todos", json=body).status_code == 201
+        _, baseline = _honest_requests(service.base_url, 3)
+        memory_before = _resident_kib(service)
+        page = (
+            "GET /api/todos?limit=100 HTTP/1.1\r\nHost: r\r\n"
+            f"Authorization: {reader['Authorization']}\r\n\r\n"
+        ).encode()
+        opened = time.monotonic()
+        readers = NonReaders(service.port, 50, page * 8)
+        try:
+            time.sleep(1)
+            memory_held = _resident_kib(service)
+            statuses, during = _honest_requests(service.base_url, SEND_TIMEOUT_SECONDS - 2)
+            assert readers.still_connected() > 0  # held until their time is up, not less
+            wait_until(lambda: readers.still_connected() == 0, "every non-reader disconnected")
+            disconnected_within = time.monotonic() - opened
+        finally:
+            readers.close()
+        memory_after = _resident_kib(service)
+
+    report(
+        "non-readers (50 connections, 8 pages of 500 KB each asked for)",
+        honest_baseline_median_ms=_ms(baseline, statistics.median),
+        honest_median_ms=_ms(during, statistics.median),
+        honest_worst_ms=_ms(during, max),
+        worker_rss_before_kib=memory_before,
+        worker_rss_held_kib=memory_held,
+        worker_rss_after_kib=memory_after,
+        all_disconnected_after_ms=round(disconnected_within * 1000),
+    )
+    assert set(statuses) == {200}, statuses
