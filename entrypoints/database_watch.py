@@ -2,12 +2,19 @@ import asyncio
 import logging
 import time
 
-from todo_service.adapters.sql import DatabaseProblem
+from todo_service.adapters.sql import DatabaseProblem, DatabaseState
 from todo_service.entrypoints.storage import Storage
 
 log = logging.getLogger("todo.database")
 
 PROBE_INTERVAL_SECONDS = 2.0
+
+_CHANGED_TO: dict[DatabaseState, str] = {
+    "unreachable": "The database cannot be reached; the API answers 503 until it can be used",
+    "misconfigured": "The database is misconfigured; the API answers 503 until it can be used",
+    # Reads still work meanwhile; a write fails as the database refuses it.
+    "read_only": "The database refuses writes; readiness answers 503 until it takes them",
+}
 
 
 class DatabaseWatch:
@@ -17,9 +24,10 @@ class DatabaseWatch:
     unavailable, and at each readiness probe; while it is away, every couple of seconds
     until it answers. A line is written only when the answer changes: a warning with
     the masked URL and the driver's reason when the database stops answering (or
-    fails for another reason), a warning when it answers again. So an outage or a
-    wrong URL is in the log once, whatever the traffic: never a line per request. The
-    API answers 503 meanwhile, as before; while the database answers, nothing probes.
+    refuses writes, or fails for another reason), a warning when it answers again. So
+    an outage or a wrong URL is in the log once, whatever the traffic: never a line per
+    request. The API answers 503 meanwhile, as before; while the database answers,
+    nothing probes.
     """
 
     def __init__(self, storage: Storage, interval_seconds: float = PROBE_INTERVAL_SECONDS) -> None:
@@ -34,9 +42,8 @@ class DatabaseWatch:
         problem = await self._storage.call(self._storage.problem)
         self._last_probe = time.monotonic()
         if problem is not None and problem != self._problem:
-            state = "is misconfigured" if problem.misconfigured else "cannot be reached"
             log.warning(
-                f"The database {state}; the API answers 503 until it can be used",
+                _CHANGED_TO[problem.state],
                 extra={"database": self._storage.name, "reason": problem.reason},
             )
         elif problem is None and self._problem is not None:

@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy import exc
@@ -16,6 +17,13 @@ _MISCONFIGURED = re.compile(
     re.IGNORECASE,
 )
 
+# PostgreSQL's read_only_sql_transaction (a read-only database or role, a standby)
+# and disk_full; SQLite's SQLITE_READONLY and SQLITE_FULL.
+_WRITES_REFUSED = frozenset({"25006", "53100"})
+_SQLITE_WRITES_REFUSED = frozenset({8, 13})
+
+DatabaseState = Literal["unreachable", "misconfigured", "read_only"]
+
 
 @dataclass(frozen=True)
 class DatabaseProblem:
@@ -23,11 +31,20 @@ class DatabaseProblem:
 
     `reason` is the driver's own words (libpq never repeats a password; ours is masked
     anyway). `misconfigured`: the URL names a database, role or host that cannot work,
-    as opposed to one that is unreachable right now and may come back.
+    as opposed to one that is unreachable right now and may come back. `read_only`: it
+    answers but refuses to write (a read-only database or standby, a full disk).
     """
 
     reason: str
     misconfigured: bool
+    read_only: bool = False
+
+    @property
+    def state(self) -> DatabaseState:
+        """The problem in a word: `read_only`, `misconfigured` or `unreachable`."""
+        if self.read_only:
+            return "read_only"
+        return "misconfigured" if self.misconfigured else "unreachable"
 
 
 def masked_url(url: str) -> str:
@@ -45,17 +62,9 @@ def diagnose(error: BaseException, url: str) -> DatabaseProblem:
     password = sa.make_url(url).password
     if password:
         text = text.replace(str(password), "***")
+    if _refuses_writes(driver_error):
+        return DatabaseProblem(_one_line(text), misconfigured=False, read_only=True)
     return DatabaseProblem(_one_line(text), bool(_MISCONFIGURED.search(text)))
-
-
-def probe(engine: sa.Engine, url: str) -> DatabaseProblem | None:
-    """A cheap `SELECT 1`: None when the database answers, else why not; never raises."""
-    try:
-        with engine.connect() as connection:
-            connection.execute(sa.text("SELECT 1"))
-    except Exception as error:  # a probe answers; it never raises
-        return diagnose(error, url)
-    return None
 
 
 def _driver_error(error: BaseException) -> BaseException | None:
@@ -67,6 +76,16 @@ def _driver_error(error: BaseException) -> BaseException | None:
             return current.orig
         current = current.__cause__ or current.__context__
     return None
+
+
+def _refuses_writes(driver_error: BaseException | None) -> bool:
+    """Whether the database answered, but would not write."""
+    sqlstate = getattr(driver_error, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate in _WRITES_REFUSED
+    code = getattr(driver_error, "sqlite_errorcode", None)
+    # The primary result code is the low byte (SQLITE_READONLY_DBMOVED is READONLY too).
+    return isinstance(code, int) and code & 0xFF in _SQLITE_WRITES_REFUSED
 
 
 def _own_words(error: BaseException) -> str:

@@ -167,9 +167,21 @@ class UserUsageRow(TableModel, table=True):
     text_bytes: int = Field(sa_column=sa.Column(sa.BigInteger(), nullable=False))
 
 
+class ReadinessProbeRow(TableModel, table=True):
+    """One row that each readiness check rewrites in place (`readiness.probe`): proof
+    that the database takes a write, without touching users' data or growing a table."""
+
+    __tablename__ = "readiness_probe"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="one_row"),)
+
+    id: int = Field(sa_column=sa.Column(sa.SmallInteger(), primary_key=True, autoincrement=False))
+    checked_at: datetime = Field(sa_column=_instant(nullable=False))
+
+
 users_table: sa.Table = UserRow.__table__  # type: ignore[attr-defined]
 user_usage_table: sa.Table = UserUsageRow.__table__  # type: ignore[attr-defined]
 todos_table: sa.Table = TodoRow.__table__  # type: ignore[attr-defined]
 idempotency_keys_table: sa.Table = IdempotencyKeyRow.__table__  # type: ignore[attr-defined]
 tombstones_table: sa.Table = TombstoneRow.__table__  # type: ignore[attr-defined]
 change_clock_table: sa.Table = ChangeClockRow.__table__  # type: ignore[attr-defined]
+readiness_probe_table: sa.Table = ReadinessProbeRow.__table__  # type: ignore[attr-defined]

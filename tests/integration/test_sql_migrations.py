@@ -62,6 +62,7 @@ def test_an_empty_database_migrates_to_head_and_back_to_base(empty_postgres_url:
         "idempotency_keys",
         "user_usage",
         "todo_tombstones",
+        "readiness_probe",
     }
     assert schema_is_current(empty_postgres_url)
 

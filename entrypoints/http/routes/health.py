@@ -12,6 +12,7 @@ from todo_service.entrypoints.http.problem_details import problem_response
 from todo_service.entrypoints.http.provided import provided
 from todo_service.entrypoints.http.responses import json_response
 from todo_service.entrypoints.http.schemas import Status
+from todo_service.entrypoints.http.stopping import SERVER_DRAINING
 
 router = APIRouter(tags=["operations"])
 
@@ -30,21 +31,30 @@ async def check_liveness() -> Status:
 @router.get(
     "/readyz",
     summary="Readiness",
-    description="200 when the database answers. While it does not, 503 with `Retry-After` "
-    "and `not_ready` naming the dependency and whether it is `unreachable` (may come back) "
-    "or `misconfigured` (will not, until the configuration changes); never the URL.",
+    description="200 when the database takes a write (readiness rewrites a row of its own, "
+    "never users' data). While it does not, 503 with `Retry-After` and `not_ready` naming "
+    "the dependency and whether it is `unreachable` (may come back), `misconfigured` (will "
+    "not, until the configuration changes) or `read_only` (answers but refuses writes: a "
+    "read-only database or standby, a disk too full to commit); never the URL. "
+    'Also 503, with `not_ready: {"server": "draining"}`, from SIGTERM until the '
+    "worker stops (DRAIN_SECONDS), so that a load balancer sends its requests elsewhere.",
     response_model=Status,
     responses={**answers(200, {"status": "ready"}), **documented(503)},
 )
 async def check_readiness(
     watch: Annotated[DatabaseWatch, provided(Container.database_watch)],
 ) -> Response:
+    spec = PROBLEMS[StorageUnavailableError]
+    if SERVER_DRAINING.is_set():
+        # Before the database: a balancer must see a draining worker go, whatever it answers.
+        return problem_response(
+            spec.status, "Not ready: the server is stopping.", spec.headers,
+            members={"not_ready": {"server": "draining"}},
+        )  # fmt: skip
     problem = await watch.check()
     if problem is None:
         return json_response(Status(status="ready"))
-    spec = PROBLEMS[StorageUnavailableError]
-    state = "misconfigured" if problem.misconfigured else "unreachable"
     return problem_response(
         spec.status, "Not ready: the database cannot be used.", spec.headers,
-        members={"not_ready": {"database": state}},
+        members={"not_ready": {"database": problem.state}},
     )  # fmt: skip

@@ -9,6 +9,9 @@ from todo_service.entrypoints.storage import MemoryStorage
 
 REFUSED = DatabaseProblem("Connection refused", misconfigured=False)
 NO_DATABASE = DatabaseProblem('FATAL: database "x" does not exist', misconfigured=True)
+READ_ONLY = DatabaseProblem(
+    "cannot execute INSERT in a read-only transaction", misconfigured=False, read_only=True
+)
 
 
 class ScriptedStorage(MemoryStorage):
@@ -61,6 +64,27 @@ def test_only_changes_are_logged_with_the_masked_url_and_the_reason(
         ("The database answers again", None),
     ]
     assert {record.database for record in caplog.records} == {storage.name}  # type: ignore[attr-defined]
+
+
+def test_a_database_that_refuses_writes_is_logged_once_as_such(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    watch = DatabaseWatch(ScriptedStorage(None, READ_ONLY, READ_ONLY, READ_ONLY, None))
+
+    async def probe_five_times() -> None:
+        for _ in range(5):
+            await watch.check()
+
+    with caplog.at_level(logging.WARNING, "todo.database"):
+        asyncio.run(probe_five_times())
+
+    assert _lines(caplog) == [
+        (
+            "The database refuses writes; readiness answers 503 until it takes them",
+            READ_ONLY.reason,
+        ),
+        ("The database answers again", None),
+    ]
 
 
 def test_an_outage_noticed_by_many_requests_is_probed_and_logged_once_then_followed(
