@@ -21,7 +21,8 @@ TokenRefusal = Literal[
 # Why the database could not be used: `pool_timeout` when no pooled connection came
 # free in time (the database may be fine, the service short of connections).
 # `statement_timeout` when a search ran past its time and was stopped (the database is fine).
-StorageTrouble = Literal["unreachable", "pool_timeout", "statement_timeout"]
+# `read_only` when the database answers but refuses writes (a read-only database, a standby).
+StorageTrouble = Literal["unreachable", "pool_timeout", "statement_timeout", "read_only"]
 
 
 class ApplicationError(Exception):

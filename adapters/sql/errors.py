@@ -11,6 +11,8 @@ from todo_service.application.errors import (
 
 # PostgreSQL's query_canceled: what a statement past `statement_timeout` is stopped with.
 _QUERY_CANCELED = "57014"
+# PostgreSQL's read_only_sql_transaction: a write to a read-only database or a standby.
+_READ_ONLY_TRANSACTION = "25006"
 
 
 def is_unavailable(error: exc.SQLAlchemyError) -> bool:
@@ -31,6 +33,9 @@ def storage_errors() -> Iterator[None]:
     except exc.SQLAlchemyError as error:
         if isinstance(error, exc.DBAPIError) and _sqlstate(error) == _QUERY_CANCELED:
             raise StatementTimeoutError from error
+        if isinstance(error, exc.DBAPIError) and _sqlstate(error) == _READ_ONLY_TRANSACTION:
+            # A 503 that passes once the database takes writes again, not a 500.
+            raise StorageUnavailableError("read_only") from error
         if is_unavailable(error):
             trouble: StorageTrouble = "unreachable"
             if isinstance(error, exc.TimeoutError):

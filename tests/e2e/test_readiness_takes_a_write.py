@@ -74,12 +74,16 @@ def test_readiness_is_503_read_only_while_the_database_refuses_writes_then_200_a
     with caplog.at_level(logging.WARNING, "todo.database"):
         refused = [client.get("/readyz") for _ in range(3)]
         listed = client.get("/api/todos", headers=alice)
+        write = client.post("/api/todos", json={"title": "Refused"}, headers=alice)
         switch.allow_writes()
         _with_new_connections(client, storage)
         ready = client.get("/readyz")
 
     # It answers reads all along: a `SELECT 1` would have called it ready.
     assert (listed.status_code, len(listed.json()["items"])) == (200, 1)
+    # A write meanwhile is a 503 to retry, never a 500.
+    assert write.status_code == 503, write.text
+    assert write.headers["retry-after"].isdigit()
     for response in refused:
         assert response.status_code == 503
         assert response.headers["content-type"] == "application/problem+json"
