@@ -3,18 +3,22 @@
 urllib's `timeout` bounds each blocking step on its own (connecting to one address,
 one read), so a server sending a few bytes before each step ran out kept a fetch
 alive as long as it liked: 64 bytes every 4 s held a 5 s fetch for most of a minute.
-Here every step gets only what is left of one deadline: each address tried, the
-TLS handshake, and every read of the status line, the headers and the body. (The
-name lookup is the resolver's, with its own timeouts, and not the server's to
-stretch.)
+Here every step gets only what is left of one deadline: the name lookup, each
+address tried, the TLS handshake, and every read of the status line, the headers
+and the body. `getaddrinfo` takes no timeout, so the lookup runs in a thread of its
+own that the fetch waits for no longer than the deadline (a hung resolver, or a
+name server answering slowly, held a fetch as long as they liked); the addresses it
+finds are then connected to, while TLS, SNI and the Host header still use the name.
 """
 
 import http.client
 import io
 import socket
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Sequence
 from functools import partial
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -128,7 +132,7 @@ def _connect(
     timeout: object = None,
     source_address: tuple[str, int] | None = None,
 ) -> socket.socket:
-    """`socket.create_connection`, with every address tried sharing the deadline.
+    """`socket.create_connection`, with the lookup and every address tried sharing the deadline.
 
     `timeout` is urllib's for each step, which the deadline replaces.
     The socket comes back with what is then left as its timeout: the TLS handshake
@@ -136,7 +140,7 @@ def _connect(
     """
     host, port = address
     failure: OSError = OSError(f"{host} has no address")
-    for family, kind, protocol, _, where in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+    for family, kind, protocol, _, where in _resolve(host, port, deadline):
         sock = socket.socket(family, kind, protocol)
         try:
             sock.settimeout(deadline.remaining())
@@ -150,6 +154,66 @@ def _connect(
         else:
             return sock
     raise failure
+
+
+# What `socket.getaddrinfo` answers: family, type, protocol, canonical name, address.
+_AddressInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, tuple[Any, ...]]
+
+# Name lookups still running, each in a thread of its own, at most this many at once.
+# A lookup the resolver hangs outlives its fetch (a thread cannot be stopped, and it is a
+# daemon so it never holds up the exit), then ends when the resolver gives up. JwksKeys
+# runs one fetch at a time, and a fetch leaves at most one lookup behind: a redirect's
+# lookup starts only once the one before it ended, so only the lookup its deadline cut
+# short can still run. But with a cooldown of 0, attempts follow one another at the pace
+# of the timeout, and a resolver that never gives up (a hung NSS module) would pile up a
+# thread per attempt. This cap bounds them whatever the callers: once it is reached, a
+# fetch waits for a lookup to end within its own deadline, else times out like any step.
+MAX_LOOKUPS = 4
+_lookups = threading.BoundedSemaphore(MAX_LOOKUPS)
+LOOKUP_THREAD_NAME = "http_fetch name lookup"
+
+
+class _Lookup:
+    """`socket.getaddrinfo(host, port)` for stream sockets, in a daemon thread."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self._host, self._port = host, port
+        self._done = threading.Event()
+        self._addresses: Sequence[_AddressInfo] = ()
+        self._failure: Exception | None = None
+
+    def start(self) -> None:
+        threading.Thread(target=self._run, name=LOOKUP_THREAD_NAME, daemon=True).start()
+
+    def addresses(self, seconds: float) -> Sequence[_AddressInfo]:
+        """The addresses found, if the lookup ends within `seconds`; else TimeoutError."""
+        if not self._done.wait(seconds):
+            raise TimeoutError("the fetch ran out of time looking up the name")
+        if self._failure is not None:
+            raise self._failure
+        return self._addresses
+
+    def _run(self) -> None:
+        try:
+            self._addresses = socket.getaddrinfo(self._host, self._port, 0, socket.SOCK_STREAM)
+        except Exception as error:  # handed to the fetch, whose error it is
+            self._failure = error
+        finally:
+            _lookups.release()
+            self._done.set()
+
+
+def _resolve(host: str, port: int, deadline: Deadline) -> Sequence[_AddressInfo]:
+    """The addresses `host` has, looked up within what is left of the deadline."""
+    if not _lookups.acquire(timeout=deadline.remaining()):
+        raise TimeoutError("the fetch ran out of time waiting for earlier name lookups")
+    lookup = _Lookup(host, port)
+    try:
+        lookup.start()
+    except BaseException:
+        _lookups.release()  # no thread, so nobody else gives the slot back
+        raise
+    return lookup.addresses(deadline.remaining())
 
 
 def _response_class(deadline: Deadline) -> type[http.client.HTTPResponse]:
