@@ -9,6 +9,10 @@ from todo_service.entrypoints.http.stopping import SERVER_DRAINING
 
 log = logging.getLogger("todo.serve")
 
+# A signal like the first within this long of it is the same stop told twice, not the
+# second signal that ends the drain.
+SAME_STOP_SECONDS = 1.0
+
 
 class DrainingServer(uvicorn.Server):
     """uvicorn's server, which on SIGTERM drains before it stops.
@@ -26,7 +30,9 @@ class DrainingServer(uvicorn.Server):
     Then uvicorn's own shutdown: it stops listening, closes idle connections, ends the
     live update streams, and gives requests in flight `timeout_graceful_shutdown`.
     SIGINT (Ctrl+C in a terminal) skips the drain, and a second signal of either kind,
-    during the drain or the shutdown, stops the worker at once.
+    during the drain or the shutdown, stops the worker at once; unless it is the first
+    one again within SAME_STOP_SECONDS, as when systemd signals every process of its
+    unit while the parent passes the same signal on.
     """
 
     def __init__(self, config: uvicorn.Config, drain_seconds: float) -> None:
@@ -34,9 +40,18 @@ class DrainingServer(uvicorn.Server):
         self._drain_seconds = drain_seconds
         self._drain_ends: float | None = None
         self._drain_announced = False
+        self._first_signal: int | None = None
+        self._first_signal_at = 0.0
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
         # A signal handler: it only sets flags, which on_tick reads within 0.1 s.
+        now = time.monotonic()
+        if sig == self._first_signal and now - self._first_signal_at < SAME_STOP_SECONDS:
+            # The same stop, told twice: systemd signals every process of its unit
+            # (KillMode=control-group) while the parent passes its own copy on.
+            return
+        if self._first_signal is None:
+            self._first_signal, self._first_signal_at = sig, now
         stopping = self.should_exit or self._drain_ends is not None
         if stopping:
             self.force_exit = True

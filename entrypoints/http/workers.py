@@ -48,8 +48,8 @@ class Workers:
 
     uvicorn's own supervisor runs its plain server in each worker, and once told to stop
     it waits for them deaf to any further signal. This one runs `DrainingServer`s and
-    passes each signal on as it came: SIGTERM lets every worker drain, SIGINT stops them
-    without, and a second signal, of either kind, stops them all at once. Until then, a
+    passes the signal to stop on as it came: SIGTERM lets every worker drain, SIGINT
+    stops them without; a second signal, of either kind, kills them all at once. Until then, a
     worker that dies is replaced; one that failed to start stops them all, since its
     replacement would fail the same way.
     """
@@ -74,8 +74,9 @@ class Workers:
             except queue.Empty:
                 pass
             else:
+                # The first signal is passed on; a second one stops the workers at once.
+                self._pass_on(signal.SIGKILL if stopping else received, workers)
                 stopping = True
-                self._pass_on(received, workers)
                 continue
             if not stopping:
                 failed = self._replace_the_dead(workers, listener)

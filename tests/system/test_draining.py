@@ -2,6 +2,7 @@
 its connection; it exits once the drain and what was in flight are done, or at a second
 signal."""
 
+import os
 import signal
 import time
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ from tests.support.live_service import ServiceProcess, auth_for, running_service
 from tests.system.databases import Database
 from tests.system.figures import report
 from tests.system.load import wait_until
+from todo_service.entrypoints.http.draining import SAME_STOP_SECONDS
 
 DRAIN_SECONDS = 3.0
 # What stopping may take past the drain, on a busy machine: a bound, not a measure.
@@ -86,6 +88,7 @@ def test_a_second_signal_ends_the_drain_at_once(sqlite_database: Database, tmp_p
                 lambda: _draining(httpx.get(f"{service.base_url}/readyz")),
                 "/readyz answers 503 draining",
             )
+            time.sleep(SAME_STOP_SECONDS)  # sooner, it is the first signal told twice
             signalled = time.monotonic()
             service.signal(signal.SIGTERM)
             assert service.wait(STOP_SLACK_SECONDS) is not None, service.log()
@@ -105,3 +108,30 @@ def test_ctrl_c_stops_without_draining(sqlite_database: Database, tmp_path: Path
             "SIGINT with a drain of 60 s set",
             stopped_after_ms=round((time.monotonic() - signalled) * 1000),
         )
+
+
+def _children(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [int(child) for child in children]
+
+
+def test_sigterm_to_every_process_at_once_still_drains(
+    sqlite_database: Database, tmp_path: Path
+) -> None:
+    """As systemd stops a unit (KillMode=control-group): the parent passes on a SIGTERM
+    each worker also had from systemd, and that copy is not a second signal."""
+    env = sqlite_database.environment(DRAIN_SECONDS=str(DRAIN_SECONDS), WORKERS="2")
+    with running_service(env, tmp_path) as service:
+        processes = [service.pid, *_children(service.pid)]
+        signalled = time.monotonic()
+        for pid in processes:
+            os.kill(pid, signal.SIGTERM)
+        wait_until(
+            lambda: _draining(httpx.get(f"{service.base_url}/readyz")),
+            "/readyz answers 503 draining",
+        )
+        status = service.wait(DRAIN_SECONDS + STOP_SLACK_SECONDS)
+        stopped = time.monotonic() - signalled
+    assert status is not None, service.log()
+    assert stopped >= DRAIN_SECONDS - 0.5, f"stopped after {stopped:.2f} s: the drain was cut"
+    report("SIGTERM to the parent and its workers at once", exited_after_ms=round(stopped * 1000))
