@@ -14,7 +14,7 @@ TEST_WORKERS ?= 2
 PARALLEL = -n $(TEST_WORKERS) --dist loadgroup
 FAST_TESTS := tests/unit tests/contract tests/test_architecture.py tests/test_readme_examples.py
 
-.PHONY: help install run migrate secrets check test lint format bench bench-instructions
+.PHONY: help install run migrate secrets check test lint format bench bench-latency bench-instructions
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -54,6 +54,9 @@ test: lint ## Lint, then run every test (in parallel; TEST_WORKERS=0 in one proc
 
 bench: $(INSTALLED) ## Benchmark the service against its ceiling on the local PostgreSQL (wrk)
 	$(BIN)/python -m tests.performance.bench
+
+bench-latency: $(INSTALLED) ## Latency one request at a time, the database 1 ms away (BENCH_DB_DELAY_MS)
+	BENCH_PHASES=latency $(BIN)/python -m tests.performance.bench
 
 bench-instructions: $(INSTALLED) ## CPU instructions per request (callgrind): comparable on a busy machine
 	$(BIN)/python -m tests.performance.instructions

@@ -19,11 +19,17 @@ A yardstick that cannot flatter the service:
   clears, so each of its runs puts 100 completed todos in place before every request,
   untimed, and sends one request at a time; its ratio compares the median latencies.
   It is watched for foreign CPU like a wrk run, in a section of its own.
+- Phase "latency" (latency.py; `make bench-latency`): production's database is a network
+  hop away. Both apps, one worker each, reach PostgreSQL through a delay proxy
+  (delay_proxy.py: BENCH_DB_DELAY_MS each way, one proxy process per app, counting its
+  round trips) and get each workload's requests one at a time on one connection; the
+  table shows p50/p90/p99, service p50 / ceiling p50 and round trips per request. Its
+  runs are watched for foreign CPU like wrk's (the proxies are the bench's children).
 - After the phases the table grows to BENCH_BIG_ROWS rows, and list and get are
   measured again on a fresh one-worker service (against phase 1's figures).
 
 Settings (environment):
-  BENCH_PHASES            "1,cores"  phases to run, in order ("1", "cores", or both)
+  BENCH_PHASES            "1,cores"  phases to run, in order ("1", "cores", "latency")
   BENCH_WORKERS           cores      workers per app in phase "cores"
   BENCH_SECONDS           15         length of a measured run
   BENCH_ROUNDS            3          measured runs per workload and app, per phase
@@ -34,6 +40,9 @@ Settings (environment):
   BENCH_BIG_ROWS          1000000    rows for the growth step (0 skips it)
   BENCH_WORKLOADS         all        comma-separated subset, e.g. "get,patch"
   BENCH_POSTGRES          host=127.0.0.1 port=5432 user=postgres  (libpq conninfo)
+  BENCH_DB_DELAY_MS       1          phase "latency": the proxy's delay each way
+  BENCH_LATENCY_REQUESTS  300        phase "latency": timed requests per workload and app
+  BENCH_LATENCY_WARMUP    100        phase "latency": untimed requests before them
 Results: bench-results/bench-<time>.txt and .json.
 """
 
@@ -53,8 +62,9 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from tests.performance import clear, seed
+from tests.performance import clear, latency, seed
 from tests.performance.apps import (
     BIN,
     ROOT,
@@ -64,8 +74,9 @@ from tests.performance.apps import (
     free_port,
     service_command,
 )
+from tests.performance.delay_proxy import DelayProxyProcess
 from tests.performance.keepalive import StallCheck, check_keepalive
-from tests.performance.load import Run, Workload, Wrk
+from tests.performance.load import Conditions, Run, Workload, Wrk
 from tests.performance.machine import MachineState, Ours, machine_state
 from tests.support.rate_limits import UNTHROTTLED
 from todo_service.adapters.jwt import mint_token
@@ -132,6 +143,9 @@ class Config:
     big_rows: int = _env_int("BENCH_BIG_ROWS", 1_000_000)
     admin: str = os.environ.get("BENCH_POSTGRES", "host=127.0.0.1 port=5432 user=postgres")
     only: tuple[str, ...] = _env_list("BENCH_WORKLOADS", "")
+    db_delay_ms: float = float(os.environ.get("BENCH_DB_DELAY_MS", "1"))
+    latency_requests: int = _env_int("BENCH_LATENCY_REQUESTS", 300)
+    latency_warmup: int = _env_int("BENCH_LATENCY_WARMUP", 100)
 
     def workloads(self) -> list[str]:
         unknown = set(self.only) - set(WORKLOADS)
@@ -149,12 +163,19 @@ class Phase:
     def checks_keepalive(self) -> bool:
         return self.name == "cores"
 
+    @property
+    def measures_latency(self) -> bool:
+        return self.name == "latency"
+
 
 def phases(config: Config) -> list[Phase]:
-    workers = {"1": 1, "cores": config.workers}
+    workers = {"1": 1, "cores": config.workers, "latency": 1}
     unknown = set(config.phases) - workers.keys()
     if unknown or not config.phases:
-        raise SystemExit(f"BENCH_PHASES: {','.join(config.phases)!r}; use 1, cores or 1,cores")
+        raise SystemExit(
+            f"BENCH_PHASES: {','.join(config.phases)!r}; use some of 1, cores and latency, "
+            "comma-separated"
+        )
     return [Phase(name, workers[name]) for name in config.phases]
 
 
@@ -162,6 +183,7 @@ def phases(config: Config) -> list[Phase]:
 class Results:
     runs: dict[str, list[Run]] = field(default_factory=dict)
     stalls: dict[str, StallCheck] = field(default_factory=dict)
+    latency_runs: dict[str, latency.LatencyRun] = field(default_factory=dict)  # "app:workload"
 
     def add(self, key: str, run: Run) -> None:
         self.runs.setdefault(key, []).append(run)
@@ -179,13 +201,18 @@ class Results:
         return all(r.conditions.valid for key in keys for r in self.runs[key])
 
     def all_valid(self) -> bool:
-        return self.valid(*self.runs)
+        return all(conditions.valid for conditions in self.all_conditions())
+
+    def all_conditions(self) -> list[Conditions]:
+        """What the machine did around every measured run, wrk's and latency's."""
+        runs = [run.conditions for runs in self.runs.values() for run in runs]
+        return runs + [run.conditions for run in self.latency_runs.values()]
 
     def as_json(self) -> dict[str, list[dict[str, Any]]]:
         return {
             key: [{**asdict(run), "valid": run.conditions.valid} for run in runs]
             for key, runs in self.runs.items()
-        }
+        } | {f"latency:{key}": [run.as_json()] for key, run in self.latency_runs.items()}
 
     def ratio(self, numerator: str, denominator: str, attribute: str = "rps") -> float:
         """The median of the per-round ratios."""
@@ -225,10 +252,10 @@ class Bench:
 # Apps ----------------------------------------------------------------------------------
 
 
-def start_app(bench: Bench, name: str, workers: int) -> App:
+def start_app(bench: Bench, name: str, workers: int, env: dict[str, str]) -> App:
     port = free_port()
     # Both apps build each todo's `url` on the same base.
-    env = {**bench.env, "PUBLIC_BASE_URL": base_url(port)}
+    env = {**bench.env, **env, "PUBLIC_BASE_URL": base_url(port)}
     if name == "service":
         env |= {"PORT": str(port), "WORKERS": str(workers)}
         app = App(name, port, service_command(), env)
@@ -239,12 +266,18 @@ def start_app(bench: Bench, name: str, workers: int) -> App:
 
 
 @contextmanager
-def running(bench: Bench, workers: int, names: tuple[str, ...] = APPS) -> Iterator[dict[str, App]]:
-    """The apps, started fresh and ready; stopped on the way out."""
+def running(
+    bench: Bench,
+    workers: int,
+    names: tuple[str, ...] = APPS,
+    env: dict[str, dict[str, str]] | None = None,
+) -> Iterator[dict[str, App]]:
+    """The apps, started fresh and ready (`env`: settings of their own, by app); stopped on
+    the way out."""
     apps: dict[str, App] = {}
     try:
         for name in names:
-            apps[name] = start_app(bench, name, workers)
+            apps[name] = start_app(bench, name, workers, (env or {}).get(name, {}))
         for app in apps.values():
             app.wait_ready(bench.tokens["main"])
         yield apps
@@ -288,24 +321,36 @@ def bench_database(admin: str) -> Iterator[str]:
             conn.execute(drop.format(sql.Identifier(name)))
 
 
+def postgres_address(config: Config) -> tuple[str, int]:
+    parts = conninfo_to_dict(config.admin)
+    return str(parts.get("host") or "127.0.0.1"), int(str(parts.get("port") or 5432))
+
+
+def database_environment(
+    config: Config, dbname: str, address: tuple[str, int] | None = None
+) -> dict[str, str]:
+    """Both apps' database settings: PostgreSQL, or what listens at `address` for it."""
+    host, port = address or postgres_address(config)
+    user = conninfo_to_dict(config.admin).get("user", "postgres")
+    return {
+        "DATABASE_URL": f"postgresql+psycopg://{user}@{host}:{port}/{dbname}",
+        "CEILING_CONNINFO": make_conninfo(config.admin, dbname=dbname, host=host, port=port),
+    }
+
+
 def app_environment(config: Config, dbname: str, jwt_secret: str) -> dict[str, str]:
-    parts = dict(part.split("=", 1) for part in config.admin.split())
-    url = (
-        f"postgresql+psycopg://{parts.get('user', 'postgres')}@{parts.get('host', '127.0.0.1')}"
-        f":{parts.get('port', '5432')}/{dbname}"
-    )
     return {
         **os.environ,
-        "DATABASE_URL": url,
+        **database_environment(config, dbname),
         "JWT_SECRET": jwt_secret,
         "CURSOR_SECRET": secrets.token_urlsafe(32),
         "LOG_LEVEL": "warning",
         "ACCESS_LOG": "false",
-        "CEILING_CONNINFO": f"{config.admin} dbname={dbname}",
         # One user's thousands of requests a second, never throttled, each still counted.
         **UNTHROTTLED,
-        # The create workload's user gains thousands of todos a round (deleted between
-        # rounds): past the default quota every create would be a 409. Checked all the same.
+        # The create workload's user gains thousands of todos a round (deleted, its usage
+        # recounted, after each pair of runs): past the default quota every create would be
+        # a 409. Both apps check it all the same, against the same limit.
         "MAX_TODOS_PER_USER": "10000000",
     }
 
@@ -463,9 +508,11 @@ def vacuum(bench: Bench) -> None:
 
 
 def delete_created(bench: Bench) -> None:
-    """Keeps the table at 60,000 rows: the writer's todos go after each create pair."""
+    """Keeps the table at 60,000 rows: the writer's todos go after each create pair, and
+    its usage counters (both apps count each create in them) are made exact again."""
     with psycopg.connect(bench.conninfo, autocommit=True) as conn:
         conn.execute("DELETE FROM todos WHERE user_id = %s", (seed.WRITER_USER,))
+        seed.count_usage(conn, [seed.WRITER_USER])
 
 
 # wrk -----------------------------------------------------------------------------------
@@ -518,6 +565,9 @@ def run_round(
 
 
 def run_phase(bench: Bench, phase: Phase) -> None:
+    if phase.measures_latency:
+        run_latency_phase(bench, phase)
+        return
     bench.say(f"phase {phase.name}: {phase.workers} worker(s) per app, both started fresh")
     with running(bench, phase.workers) as apps:
         plans = {name: workloads(bench, app, bench.wrk_names) for name, app in apps.items()}
@@ -530,6 +580,90 @@ def run_phase(bench: Bench, phase: Phase) -> None:
                 bench.say(
                     f"phase {phase.name:5} keep-alive stall check, {name}: {check.describe()}"
                 )
+
+
+# Phase "latency" -----------------------------------------------------------------------
+
+
+@contextmanager
+def delayed_databases(bench: Bench) -> Iterator[dict[str, DelayProxyProcess]]:
+    """A delay proxy in front of PostgreSQL for each app, each in a process of its own.
+
+    They are the bench's children, so the machine's watch counts their CPU as ours.
+    """
+    upstream, delay = postgres_address(bench.config), bench.config.db_delay_ms / 1000
+    proxies: dict[str, DelayProxyProcess] = {}
+    try:
+        for name in APPS:
+            proxies[name] = DelayProxyProcess(upstream, delay)
+        yield proxies
+    finally:
+        for proxy in proxies.values():
+            proxy.stop()
+
+
+def latency_plan(
+    bench: Bench, planned: dict[str, Workload], name: str, conn: psycopg.Connection[Any]
+) -> latency.Plan:
+    """How the latency phase sends workload `name` (`planned`: the wrk workloads of an app)."""
+    if name == clear.NAME:
+        workload = Workload(name, [clear.PATH], "DELETE", token=bench.tokens["clearer"])
+        expected = {"deleted": clear.CLEARED}
+        return latency.Plan(
+            workload, prepare=lambda: clear.put_completed(conn), expect_body=expected
+        )
+    workload = planned[name]
+    # One request at a time: nothing is in flight, the stored versions are the current ones.
+    versions = read_versions(conn, bench.ids) if workload.mode == "patch" else {}
+    return latency.Plan(workload, versions)
+
+
+def run_latency_phase(bench: Bench, phase: Phase) -> None:
+    config = bench.config
+    bench.say(
+        f"phase {phase.name}: {phase.workers} worker per app, both started fresh, "
+        f"PostgreSQL through a proxy adding {config.db_delay_ms:g} ms each way; "
+        f"{config.latency_requests} requests per workload one at a time "
+        f"(after {config.latency_warmup})"
+    )
+    dbname = str(conninfo_to_dict(bench.conninfo)["dbname"])
+    with delayed_databases(bench) as proxies:
+        env = {
+            name: database_environment(config, dbname, ("127.0.0.1", proxy.port))
+            for name, proxy in proxies.items()
+        }
+        with (
+            running(bench, phase.workers, env=env) as apps,
+            psycopg.connect(bench.conninfo, autocommit=True) as conn,
+        ):
+            plans = {name: workloads(bench, app, bench.wrk_names) for name, app in apps.items()}
+            vacuum(bench)
+            for name in bench.names:
+                for app_name, app in apps.items():
+                    if name == clear.NAME:
+                        vacuum(bench)  # neither app inherits the other's dead rows
+                    run = latency.measure(
+                        app.port,
+                        latency_plan(bench, plans[app_name], name, conn),
+                        config.latency_requests,
+                        config.latency_warmup,
+                        bench.wrk.watch,
+                        proxies[app_name].round_trips,
+                    )
+                    bench.results.latency_runs[f"{app_name}:{name}"] = run
+                    bench.say(latency_line(app_name, name, run))
+                if name == "create":
+                    delete_created(bench)
+
+
+def latency_line(app_name: str, workload: str, run: latency.LatencyRun) -> str:
+    return (
+        f"phase latency {app_name:8} {workload:15} p50 {run.p50_ms:6.2f} ms  "
+        f"p90 {run.p90_ms:6.2f} ms  p99 {run.p99_ms:6.2f} ms  "
+        f"round trips {run.round_trips:4.1f}  unexpected {run.unexpected}  "
+        f"{run.conditions.describe()}"
+        + (f"\n  the first unexpected: {run.first_problem}" if run.first_problem else "")
+    )
 
 
 def run_growth(bench: Bench) -> list[str]:
@@ -677,7 +811,28 @@ def keepalive_section(results: Results, phase: Phase) -> tuple[list[str], dict[s
     return lines, {app: check.as_json() for app, check in found.items()}
 
 
+def latency_section(bench: Bench) -> tuple[list[str], dict[str, Any]]:
+    config, runs = bench.config, bench.results.latency_runs
+    lines = [
+        f"todo service vs ceiling - phase latency: 1 worker each, PostgreSQL through a proxy "
+        f"adding {config.db_delay_ms:g} ms each way; {config.latency_requests} requests per "
+        f"workload, one at a time on one kept-alive connection (after {config.latency_warmup})",
+        "p50 x: service p50 / ceiling p50 (lower is better); "
+        "trips: database round trips per request (the app's proxy's count)",
+        "",
+        latency.COLUMNS,
+    ]
+    summary: dict[str, Any] = {"db_delay_ms": config.db_delay_ms, "workloads": {}}
+    for name in bench.names:
+        service, ceiling = runs[f"service:{name}"], runs[f"ceiling:{name}"]
+        lines.append(latency.line(name, service, ceiling, INVALID_MARK))
+        summary["workloads"][name] = latency.summary(service, ceiling)
+    return lines, summary
+
+
 def phase_section(bench: Bench, phase: Phase) -> tuple[list[str], dict[str, Any]]:
+    if phase.measures_latency:
+        return latency_section(bench)
     config, results = bench.config, bench.results
     rows = [row(results, phase, name) for name in bench.wrk_names]
     clear_lines, cleared = clear_section(bench, phase)
@@ -723,13 +878,13 @@ def growth_section(bench: Bench, growth: list[str]) -> tuple[list[str], dict[str
 
 
 def invalid_banner(bench: Bench) -> list[str]:
-    runs = [run for runs in bench.results.runs.values() for run in runs]
-    invalid = sum(not run.conditions.valid for run in runs)
+    conditions = bench.results.all_conditions()
+    invalid = sum(not condition.valid for condition in conditions)
     if not invalid:
         return []
     return [
         f"INVALID: the machine was not quiet (foreign CPU above "
-        f"{bench.config.max_foreign_cpu:.2f} cores in {invalid} of {len(runs)} runs); "
+        f"{bench.config.max_foreign_cpu:.2f} cores in {invalid} of {len(conditions)} runs); "
         "these figures are not a result.",
         "",
     ]

@@ -36,8 +36,8 @@ def seed_user(conn: psycopg.Connection) -> None:
 
 
 def put_completed(conn: psycopg.Connection) -> None:
-    """Exactly CLEARED completed todos for the user, and its usage counters exact (the
-    service keeps them with each write; the ceiling does not)."""
+    """Exactly CLEARED completed todos for the user, and its usage counters exact (both
+    apps keep them with each write; rows put here bypass them)."""
     with conn.transaction():
         # What a failed clear left would make the next one answer more than CLEARED.
         conn.execute("DELETE FROM todos WHERE user_id = %s AND completed", (USER,))
