@@ -11,6 +11,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from todo_service.entrypoints.http.error_table import RETRY_AFTER_SECONDS
 from todo_service.entrypoints.http.problem_details import PROBLEM_JSON
+from todo_service.entrypoints.http.request_log import SERVER_ANSWER
 from todo_service.entrypoints.http.schemas import Problem
 from todo_service.entrypoints.http.stopping import SERVER_DRAINING, SERVER_STOPPING
 from todo_service.entrypoints.summarized_log import SummarizedLog
@@ -367,6 +368,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             cycle.disconnected = True
             cycle.message_event.set()
         timeout = self._limits.request_body_timeout_seconds
+        if not answered and cycle is not None:
+            # For the access log and the metrics: what the client got.
+            cycle.scope.setdefault("state", {})[SERVER_ANSWER] = REQUEST_TIMEOUT
         self._hang_up(None if answered else _late_body_response(timeout))
 
     def _send_timed_out(self) -> None:

@@ -39,6 +39,11 @@ def route_template(scope: Scope) -> str:
     return path if isinstance(path, str) else "unmatched"
 
 
+# The scope's state key under which the connection records the status it answered with
+# itself, in the app's stead (GuardedHttpProtocol: a body that came too late is 408,
+# whatever the app, told the client left, went on to answer nobody).
+SERVER_ANSWER = "server_answer"
+
 # Told of each answered request: its scope, status and duration in seconds (the metrics).
 ResponseObserver = Callable[[Scope, int, float], None]
 
@@ -82,6 +87,8 @@ class RequestLogMiddleware:
                 await unexpected_error_response()(scope, receive, send_with_id)
             raise
         finally:
+            # What the client got, when the server answered for the app (a late body).
+            status = scope["state"].get(SERVER_ANSWER, status)
             log = access_log.isEnabledFor(logging.INFO)
             if log or self._observer is not None:
                 seconds = time.perf_counter() - started

@@ -2,6 +2,7 @@
 connections only so long: the others are served meanwhile, and the worker's memory and
 log stay bounded."""
 
+import json
 import statistics
 import time
 from collections import Counter
@@ -49,6 +50,10 @@ def _honest_requests(base_url: str, seconds: float) -> tuple[Counter[int | str],
 
 def _ms(latencies: list[float], pick: Callable[[list[float]], float]) -> int:
     return round(pick(latencies) * 1000) if latencies else -1
+
+
+def log_lines(service: ServiceProcess) -> list[str]:
+    return service.log_path.read_text(errors="replace").splitlines()
 
 
 def _resident_kib(service: ServiceProcess) -> int:
@@ -142,3 +147,16 @@ def test_clients_that_never_read_their_answers_are_disconnected(tmp_path: Path) 
         all_disconnected_after_ms=round(disconnected_within * 1000),
     )
     assert set(statuses) == {200}, statuses
+
+
+def test_a_late_body_is_logged_as_the_408_the_client_got(tmp_path: Path) -> None:
+    env = service_environment(
+        "memory://", REQUEST_BODY_TIMEOUT_SECONDS="1", LOG_LEVEL="info", LOG_FORMAT="json"
+    )
+    with running_service(env, tmp_path) as service:
+        with SlowBodies(service.port, 1, auth_for("late"), every_seconds=5) as attack:
+            wait_until(lambda: attack.endings.answered[408] >= 1, "the 408")
+        wait_until(lambda: '"route": "/api/todos"' in service.log_path.read_text(), "the line")
+        lines = [line for line in log_lines(service) if '"route": "/api/todos"' in line]
+    assert len(lines) == 1
+    assert json.loads(lines[0])["status"] == 408
