@@ -39,6 +39,9 @@ class SteppedSeconds:
     def __call__(self) -> float:
         return self.now
 
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
 
 class SequentialIds(IdGenerator):
     def __init__(self) -> None:

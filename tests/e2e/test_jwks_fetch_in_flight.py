@@ -18,6 +18,7 @@ import pytest
 from dependency_injector import providers
 
 from tests.e2e.conftest import bearer, jwks_settings, make_settings
+from tests.factories import SteppedSeconds
 from tests.integration.jwt.jwks_server import JwksServer
 from tests.jwt_factories import SigningKey, make_ed25519_key, provider_claims
 from todo_service.adapters.jwt import JwksKeys, PyJwtTokenVerifier
@@ -39,16 +40,6 @@ THREADS_PER_FETCH = 2
 SETTLING_TURNS = 200
 
 
-class ManualClock:
-    """A monotonic clock that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def signing_key() -> SigningKey:
     return make_ed25519_key()
@@ -64,13 +55,13 @@ def key_set(signing_key: SigningKey) -> Iterator[JwksServer]:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+def clock() -> SteppedSeconds:
+    return SteppedSeconds(start=1000.0)
 
 
 @contextmanager
 def service(
-    key_set: JwksServer, clock: ManualClock, fetch_timeout: float = FETCH_TIMEOUT
+    key_set: JwksServer, clock: SteppedSeconds, fetch_timeout: float = FETCH_TIMEOUT
 ) -> Iterator[httpx2.AsyncClient]:
     """A client of the app on `key_set`'s keys, to be used inside one `asyncio.run`."""
     settings = jwks_settings(
@@ -114,7 +105,7 @@ async def settle() -> None:
 
 
 def test_unknown_kids_wait_for_a_hanging_fetch_without_a_thread_each_and_cached_keys_go_on(
-    key_set: JwksServer, clock: ManualClock, signing_key: SigningKey
+    key_set: JwksServer, clock: SteppedSeconds, signing_key: SigningKey
 ) -> None:
     async def scenario(client: httpx2.AsyncClient) -> None:
         async with client:
@@ -153,7 +144,7 @@ def test_unknown_kids_wait_for_a_hanging_fetch_without_a_thread_each_and_cached_
 
 
 def test_within_the_cooldown_unknown_kids_are_refused_without_a_fetch_or_a_wait(
-    key_set: JwksServer, clock: ManualClock, signing_key: SigningKey
+    key_set: JwksServer, clock: SteppedSeconds, signing_key: SigningKey
 ) -> None:
     async def scenario(client: httpx2.AsyncClient) -> None:
         async with client:
@@ -172,7 +163,7 @@ def test_within_the_cooldown_unknown_kids_are_refused_without_a_fetch_or_a_wait(
 
 
 def test_unknown_kids_waiting_for_a_fetch_that_times_out_are_503_with_retry_after(
-    key_set: JwksServer, clock: ManualClock, signing_key: SigningKey
+    key_set: JwksServer, clock: SteppedSeconds, signing_key: SigningKey
 ) -> None:
     async def scenario(client: httpx2.AsyncClient) -> None:
         async with client:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 from dependency_injector import providers
 from fastapi.testclient import TestClient
@@ -78,15 +78,15 @@ def _new_todo(client: TestClient, **fields: Any) -> dict[str, Any]:
     return body
 
 
-def _operations(client: TestClient) -> dict[str, Callable[[], httpx.Response]]:
+def _operations(client: TestClient) -> dict[str, Callable[[], httpx2.Response]]:
     """Each operation, as a call that does it afresh (on a todo of its own where needed)."""
     token = client.get("/api/todos/changes").json()["token"]
 
-    def bulk_delete() -> httpx.Response:
+    def bulk_delete() -> httpx2.Response:
         _new_todo(client, completed=True)
         return client.delete("/api/todos", params={"completed": "true"})
 
-    def move() -> httpx.Response:
+    def move() -> httpx2.Response:
         anchor, moved = _new_todo(client), _new_todo(client)
         return client.post(f"/api/todos/{moved['id']}/move", json={"before": anchor["id"]})
 
@@ -132,15 +132,15 @@ def test_each_operation_costs_its_budget_of_round_trips(
 
 
 def _last_request_round_trips(
-    client: TestClient, proxy: DelayProxy, operation: Callable[[], httpx.Response]
+    client: TestClient, proxy: DelayProxy, operation: Callable[[], httpx2.Response]
 ) -> int:
     """Round trips of the operation's own request, not of the todos it set up first."""
     marks: list[int] = []
 
-    def mark(response: httpx.Response) -> None:
+    def mark(response: httpx2.Response) -> None:
         marks.append(proxy.round_trips)
 
-    def mark_request(request: httpx.Request) -> None:
+    def mark_request(request: httpx2.Request) -> None:
         marks.append(proxy.round_trips)
 
     client.event_hooks = {"request": [mark_request], "response": [mark]}

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 import pytest
 
+from tests.factories import SteppedSeconds
 from tests.integration.jwt.jwks_server import JwksServer
 from tests.jwt_factories import PROVIDER, SigningKey, make_ed25519_key, provider_claims
 from todo_service.adapters.jwt import JwksKeys, JwtConfig, PyJwtTokenVerifier
@@ -31,25 +32,14 @@ TRICKLE_MARGIN = 1.0
 MOVED = "/moved/jwks.json"
 
 
-class ManualClock:
-    """A monotonic clock that moves only when told to."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock()
+def clock() -> SteppedSeconds:
+    return SteppedSeconds(start=1000.0)
 
 
-def verifier_for(url: str, clock: ManualClock, timeout_seconds: float = 60) -> PyJwtTokenVerifier:
+def verifier_for(
+    url: str, clock: SteppedSeconds, timeout_seconds: float = 60
+) -> PyJwtTokenVerifier:
     config = JwtConfig(
         jwks_url=url,
         jwks_cache_seconds=LIFETIME,
@@ -61,7 +51,7 @@ def verifier_for(url: str, clock: ManualClock, timeout_seconds: float = 60) -> P
 
 
 @pytest.fixture
-def sut(jwks_server: JwksServer, clock: ManualClock) -> PyJwtTokenVerifier:
+def sut(jwks_server: JwksServer, clock: SteppedSeconds) -> PyJwtTokenVerifier:
     # A 60 s timeout: a verification stuck behind a held fetch could not finish first.
     return verifier_for(jwks_server.url, clock)
 
@@ -121,7 +111,7 @@ def held_after(
     seconds: float,
     sut: PyJwtTokenVerifier,
     key: SigningKey,
-    clock: ManualClock,
+    clock: SteppedSeconds,
     jwks_server: JwksServer,
 ) -> str:
     """A token whose key is now cached; then `seconds` pass and the endpoint holds fetches."""
@@ -139,7 +129,7 @@ def settle(sut: PyJwtTokenVerifier) -> None:
 
 
 def test_while_the_endpoint_fails_unknown_kids_cause_one_fetch_per_cooldown(
-    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: SteppedSeconds, ed25519_key: SigningKey
 ) -> None:
     jwks_server.status = 500
     raised = refusals(sut, strangers(300))
@@ -158,7 +148,7 @@ def test_while_the_endpoint_fails_unknown_kids_cause_one_fetch_per_cooldown(
 
 
 def test_unknown_kids_cause_one_fetch_per_cooldown_while_the_endpoint_works(
-    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: SteppedSeconds, ed25519_key: SigningKey
 ) -> None:
     sut.verify(ed25519_key.sign(provider_claims()))
     raised = refusals(sut, strangers(300))
@@ -171,7 +161,7 @@ def test_unknown_kids_cause_one_fetch_per_cooldown_while_the_endpoint_works(
 
 
 def test_a_hanging_endpoint_never_delays_tokens_whose_key_is_cached(
-    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: SteppedSeconds, ed25519_key: SigningKey
 ) -> None:
     held_after(COOLDOWN, sut, ed25519_key, clock, jwks_server)
     attacks = list(strangers(20))
@@ -193,7 +183,7 @@ def test_a_hanging_endpoint_never_delays_tokens_whose_key_is_cached(
 
 
 def test_during_a_hanging_fetch_unknown_kids_are_handed_the_fetch_and_told_when_it_is_over(
-    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: SteppedSeconds, ed25519_key: SigningKey
 ) -> None:
     held_after(COOLDOWN, sut, ed25519_key, clock, jwks_server)
     threads_before = threading.active_count()
@@ -227,7 +217,7 @@ def test_during_a_hanging_fetch_unknown_kids_are_handed_the_fetch_and_told_when_
 
 
 def test_the_keys_at_hand_never_start_a_fetch(
-    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: SteppedSeconds, ed25519_key: SigningKey
 ) -> None:
     token = ed25519_key.sign(provider_claims())
     with pytest.raises(AuthenticationUnavailableError):
@@ -240,7 +230,7 @@ def test_the_keys_at_hand_never_start_a_fetch(
 
 
 def test_when_the_cache_expires_concurrent_requests_share_one_fetch(
-    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: SteppedSeconds, ed25519_key: SigningKey
 ) -> None:
     token = held_after(LIFETIME, sut, ed25519_key, clock, jwks_server)
     requests, outcomes = run_together(40, lambda: sut.verify(token).subject)
@@ -252,7 +242,7 @@ def test_when_the_cache_expires_concurrent_requests_share_one_fetch(
 
 
 def test_the_keys_are_refreshed_in_the_background_before_they_expire(
-    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: SteppedSeconds, ed25519_key: SigningKey
 ) -> None:
     held_after(LIFETIME * 0.8, sut, ed25519_key, clock, jwks_server)
     for _ in range(10):
@@ -268,7 +258,7 @@ def test_the_keys_are_refreshed_in_the_background_before_they_expire(
 
 
 def test_a_rotated_in_key_is_trusted_after_the_cooldown_and_a_withdrawn_one_after_the_lifetime(
-    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: SteppedSeconds, ed25519_key: SigningKey
 ) -> None:
     old_token = ed25519_key.sign(provider_claims())
     sut.verify(old_token)
@@ -288,7 +278,7 @@ def test_a_rotated_in_key_is_trusted_after_the_cooldown_and_a_withdrawn_one_afte
 
 
 def test_expired_keys_are_not_trusted_while_the_endpoint_fails(
-    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: SteppedSeconds, ed25519_key: SigningKey
 ) -> None:
     token = ed25519_key.sign(provider_claims())
     sut.verify(token)
@@ -327,7 +317,7 @@ def test_a_trickling_endpoint_cannot_keep_a_fetch_past_its_timeout(
 
 
 def test_a_trickling_endpoint_does_not_keep_the_next_fetch_from_starting(
-    jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+    jwks_server: JwksServer, clock: SteppedSeconds, ed25519_key: SigningKey
 ) -> None:
     sut = verifier_for(jwks_server.url, clock, timeout_seconds=TRICKLE_TIMEOUT)
     token = ed25519_key.sign(provider_claims())
@@ -353,7 +343,7 @@ def test_a_redirect_on_the_same_host_is_followed(
 
 
 def test_a_redirect_to_another_host_fails_the_fetch_and_the_cached_keys_keep_working(
-    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: ManualClock, ed25519_key: SigningKey
+    sut: PyJwtTokenVerifier, jwks_server: JwksServer, clock: SteppedSeconds, ed25519_key: SigningKey
 ) -> None:
     token = ed25519_key.sign(provider_claims())
     sut.verify(token)
@@ -370,7 +360,7 @@ def test_a_redirect_to_another_host_fails_the_fetch_and_the_cached_keys_keep_wor
 def test_a_redirect_from_https_to_http_fails_the_fetch_even_on_the_same_host(
     tls_jwks_server: JwksServer,
     jwks_server: JwksServer,
-    clock: ManualClock,
+    clock: SteppedSeconds,
     ed25519_key: SigningKey,
 ) -> None:
     sut = verifier_for(tls_jwks_server.url, clock)
