@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from itertools import count
+from typing import Any
 
 import httpx
 
@@ -119,16 +120,20 @@ def wait_until(condition: Callable[[], bool], what: str) -> None:
     raise AssertionError(f"not within {WAIT_TIMEOUT_SECONDS} s: {what}")
 
 
-def stored_todo_ids(client: httpx.Client, headers: Mapping[str, str]) -> set[str]:
-    """Every todo id the service lists for this user, page by page (cursor pagination)."""
-    ids: set[str] = set()
+def stored_todos(client: httpx.Client, headers: Mapping[str, str]) -> list[dict[str, Any]]:
+    """Every todo the service lists for this user, page by page (cursor pagination)."""
+    todos: list[dict[str, Any]] = []
     params: dict[str, str | int] = {"limit": 100}
     for _ in range(MAX_REQUESTS // 100 + 1):
         page = client.get("/api/todos", params=params, headers=headers)
         page.raise_for_status()
         body = page.json()
-        ids.update(item["id"] for item in body["items"])
+        todos.extend(body["items"])
         if body["next_cursor"] is None:
-            return ids
+            return todos
         params = {"limit": 100, "cursor": body["next_cursor"]}
     raise AssertionError("more pages than todos were ever created")
+
+
+def stored_todo_ids(client: httpx.Client, headers: Mapping[str, str]) -> set[str]:
+    return {str(todo["id"]) for todo in stored_todos(client, headers)}

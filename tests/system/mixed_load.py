@@ -8,7 +8,6 @@ todo it created last; a request with no answer, or a 5xx, is a failure the clien
 import threading
 import time
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import count
 
@@ -126,17 +125,3 @@ class MixedLoad:
         with self._lock:
             self._requests.append(request)
         return request
-
-
-def stored_todos(client: httpx.Client, headers: Mapping[str, str]) -> list[dict[str, object]]:
-    """Every todo the service lists for this user, page by page."""
-    todos: list[dict[str, object]] = []
-    params: dict[str, str | int] = {"limit": 100}
-    while True:
-        page = client.get("/api/todos", params=params, headers=headers)
-        page.raise_for_status()
-        body = page.json()
-        todos.extend(body["items"])
-        if body["next_cursor"] is None:
-            return todos
-        params = {"limit": 100, "cursor": body["next_cursor"]}

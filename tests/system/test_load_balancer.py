@@ -20,8 +20,8 @@ from tests.support.haproxy import HAProxy, require_haproxy, running_haproxy
 from tests.support.live_service import ServiceProcess, auth_for, run_todo
 from tests.system.databases import Database
 from tests.system.figures import report
-from tests.system.load import wait_until
-from tests.system.mixed_load import MixedLoad, Request, stored_todos
+from tests.system.load import stored_todos, wait_until
+from tests.system.mixed_load import MixedLoad, Request
 
 pytestmark = pytest.mark.postgres
 
