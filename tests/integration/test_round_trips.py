@@ -8,6 +8,7 @@ round trip is each time a client sends after the server has answered, whatever t
 driver does (BEGIN, pipelines, prepared statements).
 """
 
+import itertools
 import re
 import secrets
 from collections.abc import Callable, Iterator
@@ -31,6 +32,10 @@ pytestmark = pytest.mark.postgres
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 ALICE = auth_for("round-trips")
+# Each operation's runs before the one counted: the user and the token are remembered
+# by then, and the counts are steady (after one, a create with a key counted 9 and a
+# delete 6, while psycopg had yet to prepare their statements: DATABASE_PREPARE_THRESHOLD).
+WARM_UPS = 10
 
 # Round trips per operation, as `todo serve` sends them (PostgreSQL, on the event loop).
 BUDGETS = {
@@ -38,10 +43,10 @@ BUDGETS = {
     "list with a search": 4,
     "get": 1,
     "create": 6,
-    "create with Idempotency-Key": 9,
+    "create with Idempotency-Key": 7,
     "patch (title)": 5,
     "toggle (completed)": 4,
-    "delete": 6,
+    "delete": 5,
     "move": 7,
     "bulk update": 4,
     "bulk delete": 5,
@@ -64,7 +69,7 @@ def client(proxy: DelayProxy, postgres_url: str, postgres_database: str) -> Iter
     )
     storage = SqlStorage(url, SqlEngineOptions(), cooperative=True)
     # Warm caches: the user and the token are remembered, as in production.
-    container = build_container(make_settings(user_cache_seconds=300))
+    container = build_container(make_settings(user_cache_seconds=300, rate_limits_enabled=False))
     container.storage.override(providers.Object(storage))
     with TestClient(create_app(container), headers=ALICE) as sut:
         yield sut
@@ -85,6 +90,14 @@ def _operations(client: TestClient) -> dict[str, Callable[[], httpx2.Response]]:
     def bulk_delete() -> httpx2.Response:
         _new_todo(client, completed=True)
         return client.delete("/api/todos", params={"completed": "true"})
+
+    priorities = itertools.cycle(["high", "low"])
+
+    def bulk_update() -> httpx2.Response:
+        # Another priority each time: todos already as asked are not written.
+        return client.patch(
+            "/api/todos", params={"completed": "false"}, json={"priority": next(priorities)}
+        )
 
     def move() -> httpx2.Response:
         anchor, moved = _new_todo(client), _new_todo(client)
@@ -108,9 +121,7 @@ def _operations(client: TestClient) -> dict[str, Callable[[], httpx2.Response]]:
         ),
         "delete": lambda: client.delete(f"/api/todos/{_new_todo(client)['id']}"),
         "move": move,
-        "bulk update": lambda: client.patch(
-            "/api/todos", params={"completed": "false"}, json={"priority": "high"}
-        ),
+        "bulk update": bulk_update,
         "bulk delete": bulk_delete,
         "changes since a sync token": lambda: client.get(
             "/api/todos/changes", params={"token": token}
@@ -123,7 +134,8 @@ def test_each_operation_costs_its_budget_of_round_trips(
 ) -> None:
     measured: dict[str, int] = {}
     for name, operation in _operations(client).items():
-        operation()  # warm: prepared statements, the user, the token
+        for _ in range(WARM_UPS):
+            operation()
         measured[name] = _last_request_round_trips(client, proxy, operation)
     assert measured == BUDGETS, (
         "round trips changed: update BUDGETS and the README's table if this is the "
