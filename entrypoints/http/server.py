@@ -48,6 +48,9 @@ def server_options(settings: Settings) -> dict[str, Any]:
             for_people=readable(settings.log_format),
         ),
         "access_log": False,
+        # The service reads neither the client's address nor the scheme, and takes no
+        # proxy's word for them: uvicorn would by default from 127.0.0.1.
+        "proxy_headers": False,
     }
 
 

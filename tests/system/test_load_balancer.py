@@ -308,3 +308,17 @@ def test_rate_limits_and_deactivation_hold_across_instances(
         deactivation_refused_by_both_ms=round(refused_after * 1000),
     )
     assert refused_after <= USER_CACHE_SECONDS + 2
+
+
+def test_with_no_instance_ready_the_balancer_answers_a_problem_503(
+    start_cluster: Callable[..., Cluster],
+) -> None:
+    cluster = start_cluster()
+    for index, instance in enumerate(cluster.instances):
+        instance.kill()
+        cluster.haproxy.wait_for(cluster.server(index), "DOWN")
+    answer = httpx.get(f"{cluster.haproxy.base_url}/api/todos", headers=auth_for("erin"))
+    assert answer.status_code == 503
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["retry-after"] == "5"
+    assert answer.json()["status"] == 503
