@@ -1,23 +1,16 @@
 """How much of a request head GuardedHttpProtocol lets the parser take before it refuses it."""
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import pytest
-from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
-from uvicorn.server import ServerState
 
-from todo_service.entrypoints.http.connections import (
-    MIN_PIECE_BYTES,
-    ConnectionLimits,
-    GuardedHttpProtocol,
-)
+from tests.unit.entrypoints.fake_connection import Connection
+from todo_service.entrypoints.http.connections import MIN_PIECE_BYTES, ConnectionLimits
 
 MAX_HEAD = 16 * 1024
 MAX_HEADER = 4 * 1024
-READ_BYTES = 256 * 1024  # what uvloop hands a protocol at most per read
 LIMITS = ConnectionLimits(
     max_connections=10,
     request_head_timeout_seconds=10,
@@ -29,68 +22,10 @@ LIMITS = ConnectionLimits(
 NEVER_ENDING = b"GET / HTTP/1.1\r\nHost: t\r\nX-Endless: " + b"a" * (1 << 20)
 
 
-class Transport(asyncio.Transport):
-    def __init__(self) -> None:
-        super().__init__()
-        self.written = b""
-        self.eof_written = False
-        self.closed = False
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return default
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        self.written += bytes(data)
-
-    def can_write_eof(self) -> bool:
-        return True
-
-    def write_eof(self) -> None:
-        self.eof_written = True
-
-    def close(self) -> None:
-        self.closed = True
-
-    def is_closing(self) -> bool:
-        return self.closed
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-
-async def _app(scope: Any, receive: Callable[[], Awaitable[Any]], send: Any) -> None:
-    await asyncio.Event().wait()  # answers nothing: each test decides what is complete
-
-
-class Connection:
-    """A GuardedHttpProtocol on a fake transport, and the bytes its parser was fed."""
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        config = Config(app=_app, log_config=None, lifespan="off")
-        self.transport = Transport()
-        self.protocol = GuardedHttpProtocol(
-            config=config, server_state=ServerState(), app_state={}, _loop=loop, limits=LIMITS
-        )
-        self.protocol.connection_made(self.transport)
-        self.fed = 0
-
-    def receive(self, data: bytes) -> None:
-        for start in range(0, len(data), READ_BYTES):
-            self.protocol.data_received(data[start : start + READ_BYTES])
-
-    def close(self) -> None:
-        for task in self.protocol.tasks:
-            task.cancel()
-        self.protocol.connection_lost(None)
-
-
 @pytest.fixture
 def connection(monkeypatch: pytest.MonkeyPatch) -> Iterator[Connection]:
     loop = asyncio.new_event_loop()
-    opened = Connection(loop)
+    opened = Connection(loop, LIMITS)
     feed = HttpToolsProtocol.data_received
 
     def counted(protocol: HttpToolsProtocol, data: bytes) -> None:
