@@ -22,7 +22,7 @@ import psycopg
 
 from tests.performance import seed
 from tests.performance.apps import App
-from tests.performance.load import Measure, Run, Watch
+from tests.performance.load import Measure, Run, Watch, timed_exchange
 
 NAME = "clear_completed"
 CLEARED = 100
@@ -78,15 +78,10 @@ class Clearing:
 
 def _clear(client: http.client.HTTPConnection, token: str) -> tuple[float | None, str | None]:
     """One clear: its latency in seconds (None: no answer), and what was wrong with it."""
-    started = time.perf_counter()
-    try:
-        client.request("DELETE", PATH, headers={"Authorization": f"Bearer {token}"})
-        response = client.getresponse()
-        body = response.read()
-    except (OSError, http.client.HTTPException) as error:
-        client.close()  # the next request connects again
-        return None, f"DELETE {PATH}: {error!r}"
-    latency = time.perf_counter() - started
+    outcome = timed_exchange(client, "DELETE", PATH, headers={"Authorization": f"Bearer {token}"})
+    if isinstance(outcome, str):
+        return None, outcome
+    latency, response, body = outcome
     if response.status == 200 and _json(body) == {"deleted": CLEARED}:
         return latency, None
     return latency, f"DELETE {PATH} -> {response.status} {body[:500]!r}"

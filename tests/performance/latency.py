@@ -17,13 +17,12 @@ import math
 import random
 import secrets
 import statistics
-import time
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from tests.performance.load import Conditions, Watch, Workload
+from tests.performance.load import Conditions, Watch, Workload, timed_exchange
 
 
 @dataclass
@@ -134,15 +133,10 @@ def _send(
         plan.prepare()
     path, body, headers = plan.request(chooser, number)
     method = plan.workload.method
-    started = time.perf_counter()
-    try:
-        client.request(method, path, body or None, headers)
-        response = client.getresponse()
-        answer = response.read()
-    except (OSError, http.client.HTTPException) as error:
-        client.close()  # the next request connects again
-        return None, f"{method} {path}: {error!r}"
-    latency = time.perf_counter() - started
+    outcome = timed_exchange(client, method, path, body or None, headers)
+    if isinstance(outcome, str):
+        return None, outcome
+    latency, response, answer = outcome
     problem = plan.problem(response, answer)
     return latency, None if problem is None else f"{method} {path} -> {problem}"
 

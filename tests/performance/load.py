@@ -1,5 +1,6 @@
 """One wrk run (workload.lua), and what else the machine did around a run."""
 
+import http.client
 import json
 import os
 import re
@@ -198,3 +199,24 @@ def _parse(output: str) -> Measure:
         p99_ms=raw["p99_us"] / 1000,
         unexpected=raw["unexpected"] + raw["socket_errors"],
     )
+
+
+def timed_exchange(
+    client: http.client.HTTPConnection,
+    method: str,
+    path: str,
+    body: str | bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[float, http.client.HTTPResponse, bytes] | str:
+    """One request on a kept-alive connection: its latency in seconds, the response and
+    its body; or, with no answer, what went wrong (the connection is then closed, and
+    the next request connects again)."""
+    started = time.perf_counter()
+    try:
+        client.request(method, path, body, headers or {})
+        response = client.getresponse()
+        answer = response.read()
+    except (OSError, http.client.HTTPException) as error:
+        client.close()
+        return f"{method} {path}: {error!r}"
+    return time.perf_counter() - started, response, answer
