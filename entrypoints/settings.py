@@ -420,10 +420,11 @@ class Settings(ServiceSettings, BaseSettings):
         "worker; one more is answered 429.",
     )
     streams_per_worker: int = Field(
-        default=1000,
+        default=500,
         ge=1,
         le=100_000,
-        description="Live update streams one worker holds; one more is answered 503.",
+        description="Live update streams one worker holds; one more is answered 503. Keep "
+        "it below MAX_CONNECTIONS: the connections streams leave serve the requests.",
     )
     stream_heartbeat_seconds: int = Field(
         default=15,

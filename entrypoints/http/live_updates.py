@@ -37,7 +37,7 @@ of each change, made through any worker or instance.
   Reconnect with the last `id` as `Last-Event-ID` and nothing is lost.
 - A comment line every STREAM_HEARTBEAT_SECONDS (15) keeps proxies from closing a
   quiet stream; the stream ends cleanly when the server stops (reconnect).
-- At most STREAMS_PER_USER (5) streams per user and STREAMS_PER_WORKER (1000) per
+- At most STREAMS_PER_USER (5) streams per user and STREAMS_PER_WORKER (500) per
   worker: one more is answered 429, or 503 with `Retry-After`.
 """
 

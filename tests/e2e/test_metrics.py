@@ -18,13 +18,14 @@ from prometheus_client import CollectorRegistry
 from tests.e2e.conftest import JWT_SECRET, Headers, auth_for, bearer, jwks_settings
 from tests.sql_fixtures import sqlite_url
 from todo_service.adapters.jwt import mint_token
-from todo_service.adapters.sql import SqlEngineOptions
+from todo_service.adapters.sql import DatabaseProblem, SqlEngineOptions
 from todo_service.application import StorageUnavailableError
 from todo_service.application.ports import UnitOfWork
 from todo_service.domain import UserId
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.http.app import EdgeFirstFastAPI, create_app
 from todo_service.entrypoints.http.metrics.recorders import HttpMetrics
+from todo_service.entrypoints.http.stopping import SERVER_DRAINING
 from todo_service.entrypoints.storage import MemoryStorage, SqlStorage, Storage
 
 REPOSITORY = Path(__file__).resolve().parents[2]
@@ -149,6 +150,9 @@ class UnreachableStorage(MemoryStorage):
     def unit_of_work(self) -> UnitOfWork:
         raise StorageUnavailableError
 
+    def problem(self) -> DatabaseProblem | None:
+        return DatabaseProblem("connection refused", misconfigured=False)
+
 
 def test_503s_are_counted_by_cause(container: Container, registry: CollectorRegistry) -> None:
     metrics = HttpMetrics(registry)
@@ -257,3 +261,22 @@ print(sorted(name for name in sys.modules if name.startswith(metrics)))
         timeout=60,
     )
     assert loaded.stdout.strip() == "[]"
+
+
+def test_readiness_503s_are_counted_as_not_ready_or_draining(
+    container: Container, registry: CollectorRegistry
+) -> None:
+    metrics = HttpMetrics(registry)
+    container.storage.override(providers.Object(UnreachableStorage()))
+    with TestClient(create_app(container, metrics=metrics)) as client:
+        assert client.get("/readyz").status_code == 503
+        SERVER_DRAINING.set()
+        try:
+            assert client.get("/readyz").status_code == 503
+        finally:
+            SERVER_DRAINING.clear()
+
+    assert counted(registry, "todo_http_unavailable_total", "cause") == {
+        "draining": 1,
+        "not_ready": 1,
+    }

@@ -27,6 +27,9 @@ REFUSAL_REASONS = ("missing", *get_args(TokenRefusal), "deactivated")
 UNAVAILABLE_CAUSES = (
     *(f"storage_{trouble}" for trouble in get_args(StorageTrouble)),
     "authentication_unavailable",
+    # Readiness (`/readyz`): the database cannot be used, or the worker drains.
+    "not_ready",
+    "draining",
     "other",
 )
 _PER_REQUEST = ("method", "route", "status")
@@ -62,7 +65,8 @@ class HttpMetrics:
         self.unavailable = Counter(
             "todo_http_unavailable",
             "503 answers, by cause: the database unreachable or out of pooled "
-            "connections, or the identity provider's keys unavailable.",
+            "connections, or the identity provider's keys unavailable; `/readyz` "
+            "answers not_ready or draining.",
             ("cause",),
             registry=registry,
         )

@@ -1,6 +1,6 @@
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
 from todo_service.application import StorageUnavailableError
 from todo_service.entrypoints.container import Container
@@ -8,6 +8,7 @@ from todo_service.entrypoints.database_watch import DatabaseWatch
 from todo_service.entrypoints.http.error_table import PROBLEMS
 from todo_service.entrypoints.http.examples import answers
 from todo_service.entrypoints.http.openapi_errors import documented
+from todo_service.entrypoints.http.problem_causes import PROBLEM_CAUSE
 from todo_service.entrypoints.http.problem_details import problem_response
 from todo_service.entrypoints.http.provided import provided
 from todo_service.entrypoints.http.responses import json_response
@@ -42,10 +43,13 @@ async def check_liveness() -> Status:
     responses={**answers(200, {"status": "ready"}), **documented(503)},
 )
 async def check_readiness(
+    request: Request,
     watch: Annotated[DatabaseWatch, provided(Container.database_watch)],
 ) -> Response:
     spec = PROBLEMS[StorageUnavailableError]
+    state = request.scope.setdefault("state", {})
     if SERVER_DRAINING.is_set():
+        state[PROBLEM_CAUSE] = "draining"  # for the metrics' 503s by cause
         # Before the database: a balancer must see a draining worker go, whatever it answers.
         return problem_response(
             spec.status, "Not ready: the server is stopping.", spec.headers,
@@ -54,6 +58,7 @@ async def check_readiness(
     problem = await watch.check()
     if problem is None:
         return json_response(Status(status="ready"))
+    state[PROBLEM_CAUSE] = "not_ready"
     return problem_response(
         spec.status, "Not ready: the database cannot be used.", spec.headers,
         members={"not_ready": {"database": problem.state}},
