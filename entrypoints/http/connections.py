@@ -3,6 +3,7 @@ import json
 import logging
 import socket
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -120,6 +121,32 @@ def _late_body_response(timeout_seconds: float) -> bytes:
     )
 
 
+class _Deadline:
+    """One of a connection's timers: started once however often asked, cancelled at will,
+    and idle again once it has fired."""
+
+    def __init__(
+        self, loop: asyncio.AbstractEventLoop, seconds: float, expired: Callable[[], None]
+    ) -> None:
+        self._loop = loop
+        self._seconds = seconds
+        self._expired = expired
+        self._timer: asyncio.TimerHandle | None = None
+
+    def start(self) -> None:
+        if self._timer is None:
+            self._timer = self._loop.call_later(self._seconds, self._fire)
+
+    def cancel(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _fire(self) -> None:
+        self._timer = None
+        self._expired()
+
+
 # This worker's refused connections still open (one event loop per process).
 _lingering: set["GuardedHttpProtocol"] = set()
 
@@ -182,9 +209,15 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def __init__(self, *args: Any, limits: ConnectionLimits, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._limits = limits
-        self._head_deadline: asyncio.TimerHandle | None = None
-        self._body_deadline: asyncio.TimerHandle | None = None
-        self._send_deadline: asyncio.TimerHandle | None = None
+        self._head_deadline = _Deadline(
+            self.loop, limits.request_head_timeout_seconds, self._head_timed_out
+        )
+        self._body_deadline = _Deadline(
+            self.loop, limits.request_body_timeout_seconds, self._body_timed_out
+        )
+        self._send_deadline = _Deadline(
+            self.loop, limits.send_timeout_seconds, self._send_timed_out
+        )
         # Ending: what the client still sends is read and dropped until the connection
         # closes (an answer written, then a half-close, then a close a second later).
         self._hanging_up = False
@@ -202,7 +235,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self._refuse(transport)
             return
         super().connection_made(transport)
-        self._start_head_deadline()
+        self._head_deadline.start()
 
     def data_received(self, data: bytes) -> None:
         if self._oversized is not None or self._hanging_up:
@@ -227,7 +260,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if self._oversized is not None:
             return
         super().on_message_begin()
-        self._start_head_deadline()
+        self._head_deadline.start()
 
     def on_url(self, url: bytes) -> None:
         if self._oversized is not None:
@@ -247,7 +280,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         if self._oversized is not None:
             return
-        self._cancel_head_deadline()
+        self._head_deadline.cancel()
         self._count_afresh()
         self._in_body = True
         super().on_headers_complete()
@@ -269,8 +302,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             return
         self._count_afresh()
         self._in_body = False
-        self._cancel(self._body_deadline)
-        self._body_deadline = None
+        self._body_deadline.cancel()
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
@@ -281,15 +313,11 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def pause_writing(self) -> None:
         super().pause_writing()
-        if self._send_deadline is None:
-            self._send_deadline = self.loop.call_later(
-                self._limits.send_timeout_seconds, self._send_timed_out
-            )
+        self._send_deadline.start()
 
     def resume_writing(self) -> None:
         super().resume_writing()
-        self._cancel(self._send_deadline)
-        self._send_deadline = None
+        self._send_deadline.cancel()
 
     def shutdown(self) -> None:
         # uvicorn waits for each answer in progress: tell the streams to end theirs.
@@ -297,9 +325,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         super().shutdown()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel_head_deadline()
-        self._cancel(self._body_deadline)
-        self._cancel(self._send_deadline)
+        self._head_deadline.cancel()
+        self._body_deadline.cancel()
+        self._send_deadline.cancel()
         if self._linger is not None:
             self._linger.cancel()
             _lingering.discard(self)
@@ -326,11 +354,9 @@ class GuardedHttpProtocol(HttpToolsProtocol):
             self._oversized = HEADER_FIELDS_TOO_LARGE
         if self._oversized is not None and not self.transport.is_closing():
             self._refuse_oversized(self._oversized)
-        elif self._in_body and self._body_deadline is None and not self.transport.is_closing():
+        elif self._in_body and not self.transport.is_closing():
             # Only once a body is awaited: a request without one costs no timer.
-            self._body_deadline = self.loop.call_later(
-                self._limits.request_body_timeout_seconds, self._body_timed_out
-            )
+            self._body_deadline.start()
 
     def _count_afresh(self) -> None:
         # What follows in the piece being fed is not counted: the bound is a piece more.
@@ -339,7 +365,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def _refuse_oversized(self, status: int) -> None:
         _oversized.occurred()
-        self._cancel_head_deadline()
+        self._head_deadline.cancel()
         if self._in_body:
             # Trailers or framing past the limit, while the app reads the body: it is told
             # the client is gone, as it would be had the client left.
@@ -356,7 +382,6 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         )
 
     def _body_timed_out(self) -> None:
-        self._body_deadline = None
         if self.transport.is_closing() or self._hanging_up:
             return
         _late_bodies.occurred()
@@ -374,7 +399,6 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         self._hang_up(None if answered else _late_body_response(timeout))
 
     def _send_timed_out(self) -> None:
-        self._send_deadline = None
         if not self.transport.is_closing():
             _slow_readers.occurred()
             # Reset, not closed: a FIN would wait behind the answer the client does not
@@ -392,33 +416,15 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         before the answer is read. It is closed once the client stops, or a second later.
         """
         self._hanging_up = True
-        self._cancel_head_deadline()
-        self._cancel(self._body_deadline)
-        self._body_deadline = None
+        self._head_deadline.cancel()
+        self._body_deadline.cancel()
         if answer is not None:
             self.transport.write(answer)
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self._linger = self.loop.call_later(REFUSED_LINGER_SECONDS, self.transport.close)
 
-    @staticmethod
-    def _cancel(deadline: asyncio.TimerHandle | None) -> None:
-        if deadline is not None:
-            deadline.cancel()
-
-    def _start_head_deadline(self) -> None:
-        if self._head_deadline is None:
-            self._head_deadline = self.loop.call_later(
-                self._limits.request_head_timeout_seconds, self._head_timed_out
-            )
-
-    def _cancel_head_deadline(self) -> None:
-        if self._head_deadline is not None:
-            self._head_deadline.cancel()
-            self._head_deadline = None
-
     def _head_timed_out(self) -> None:
-        self._head_deadline = None
         if not self.transport.is_closing():
             self.transport.close()
             _timed_out.occurred()
