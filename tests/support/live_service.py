@@ -157,6 +157,9 @@ class ServiceProcess:
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:]
 
+    def log_lines(self) -> list[str]:
+        return self.log_path.read_text(errors="replace").splitlines()
+
 
 def _limit(descriptors: int) -> Callable[[], None]:
     def in_the_child() -> None:

@@ -3,12 +3,15 @@ long as told, and readers that never read their answers."""
 
 import selectors
 import socket
+import statistics
 import struct
 import threading
 import time
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+import httpx
 
 HEADER_LINE_EVERY_SECONDS = 5
 # Ended connections are opened again this often, not in a tight loop that would only
@@ -166,3 +169,54 @@ class NonReaders:
 def _tcp_state(connection: socket.socket) -> int:
     info = connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 8)
     return int(struct.unpack("B", info[:1])[0])
+
+
+TIMED_OUT = "no answer"
+
+
+@dataclass
+class HonestReads:
+    """What an honest user saw of their reads: each answer's status (or TIMED_OUT), and
+    the latency of those answered."""
+
+    statuses: Counter[int | str] = field(default_factory=Counter)
+    latencies: list[float] = field(default_factory=list)
+
+    @property
+    def median_ms(self) -> int:
+        return round(statistics.median(self.latencies) * 1000) if self.latencies else -1
+
+    @property
+    def worst_ms(self) -> int:
+        return round(max(self.latencies) * 1000) if self.latencies else -1
+
+
+def honest_reads(
+    base_url: str,
+    headers: Mapping[str, str],
+    seconds: float,
+    *,
+    pause: float,
+    timeout: float,
+    kept_alive: bool = False,
+) -> HonestReads:
+    """An honest user's reads for `seconds`: each on a connection of its own (what a
+    connection flood competes with), or all on one kept alive (the request's own cost,
+    without a connection's)."""
+    seen = HonestReads()
+    deadline = time.monotonic() + seconds
+    with httpx.Client(base_url=base_url, headers=headers, timeout=timeout) as kept:
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                if kept_alive:
+                    status = kept.get("/api/todos").status_code
+                else:
+                    with httpx.Client(base_url=base_url, headers=headers, timeout=timeout) as own:
+                        status = own.get("/api/todos").status_code
+                seen.statuses[status] += 1
+                seen.latencies.append(time.monotonic() - started)
+            except httpx.TransportError:
+                seen.statuses[TIMED_OUT] += 1
+            time.sleep(pause)
+    return seen

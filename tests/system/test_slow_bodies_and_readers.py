@@ -3,10 +3,7 @@ connections only so long: the others are served meanwhile, and the worker's memo
 log stay bounded."""
 
 import json
-import statistics
 import time
-from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -19,7 +16,8 @@ from tests.support.live_service import (
 )
 from tests.system.figures import report
 from tests.system.load import wait_until
-from tests.system.slow_clients import NonReaders, SlowBodies
+from tests.system.oversized_heads import memory_kib
+from tests.system.slow_clients import TIMED_OUT, HonestReads, NonReaders, SlowBodies, honest_reads
 
 HONEST_TIMEOUT_SECONDS = 2
 HONEST_PAUSE_SECONDS = 0.1
@@ -27,40 +25,22 @@ ATTACK_SECONDS = 20
 BODY_TIMEOUT_SECONDS = 2
 SEND_TIMEOUT_SECONDS = 5
 MAX_LOG_LINES = 20
-TIMED_OUT = "no answer"
 HONEST = auth_for("honest")
 
 
-def _honest_requests(base_url: str, seconds: float) -> tuple[Counter[int | str], list[float]]:
-    """Authenticated GETs, each on a connection of its own: statuses and latencies."""
-    statuses: Counter[int | str] = Counter()
-    latencies: list[float] = []
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        started = time.monotonic()
-        try:
-            with httpx.Client(base_url=base_url, timeout=HONEST_TIMEOUT_SECONDS) as client:
-                statuses[client.get("/api/todos", headers=HONEST).status_code] += 1
-            latencies.append(time.monotonic() - started)
-        except httpx.TransportError:
-            statuses[TIMED_OUT] += 1
-        time.sleep(HONEST_PAUSE_SECONDS)
-    return statuses, latencies
-
-
-def _ms(latencies: list[float], pick: Callable[[list[float]], float]) -> int:
-    return round(pick(latencies) * 1000) if latencies else -1
-
-
-def log_lines(service: ServiceProcess) -> list[str]:
-    return service.log_path.read_text(errors="replace").splitlines()
+def _reads(service: ServiceProcess, seconds: float) -> HonestReads:
+    return honest_reads(
+        service.base_url,
+        HONEST,
+        seconds,
+        pause=HONEST_PAUSE_SECONDS,
+        timeout=HONEST_TIMEOUT_SECONDS,
+    )
 
 
 def _resident_kib(service: ServiceProcess) -> int:
-    for line in Path(f"/proc/{service.pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmRSS")
+    resident, _ = memory_kib(service.pid)
+    return resident
 
 
 def test_slow_bodies_are_answered_408_in_time_and_honest_clients_go_on(tmp_path: Path) -> None:
@@ -68,18 +48,19 @@ def test_slow_bodies_are_answered_408_in_time_and_honest_clients_go_on(tmp_path:
         "memory://", MAX_CONNECTIONS="150", REQUEST_BODY_TIMEOUT_SECONDS=str(BODY_TIMEOUT_SECONDS)
     )
     with running_service(env, tmp_path) as service:
-        _, baseline = _honest_requests(service.base_url, 3)
+        baseline = _reads(service, 3)
         log_before = service.log_path.stat().st_size
         with SlowBodies(service.port, 200, auth_for("slow"), every_seconds=1) as attack:
-            statuses, during = _honest_requests(service.base_url, ATTACK_SECONDS)
+            during = _reads(service, ATTACK_SECONDS)
         attack_log = service.log_path.read_bytes()[log_before:]
-        after, _ = _honest_requests(service.base_url, 1)
+        after = _reads(service, 1)
+    statuses = during.statuses
 
     report(
         "slow bodies (200 connections, a byte a second, 150 allowed)",
-        honest_baseline_median_ms=_ms(baseline, statistics.median),
-        honest_median_ms=_ms(during, statistics.median),
-        honest_worst_ms=_ms(during, max),
+        honest_baseline_median_ms=baseline.median_ms,
+        honest_median_ms=during.median_ms,
+        honest_worst_ms=during.worst_ms,
         honest_200=statuses[200],
         honest_503=statuses[503],
         honest_unanswered=statuses[TIMED_OUT],
@@ -92,7 +73,7 @@ def test_slow_bodies_are_answered_408_in_time_and_honest_clients_go_on(tmp_path:
     assert set(statuses) <= {200, 503}, statuses
     assert statuses[200] > 0
     assert len(attack_log.splitlines()) <= MAX_LOG_LINES
-    assert set(after) == {200}
+    assert set(after.statuses) == {200}
 
 
 def test_a_bad_token_is_refused_before_its_body_is_waited_for(tmp_path: Path) -> None:
@@ -117,7 +98,7 @@ def test_clients_that_never_read_their_answers_are_disconnected(tmp_path: Path) 
             for n in range(100):
                 body = {"title": f"long {n}", "description": "x" * 5000}
                 assert client.post("/api/todos", json=body).status_code == 201
-        _, baseline = _honest_requests(service.base_url, 3)
+        baseline = _reads(service, 3)
         memory_before = _resident_kib(service)
         page = (
             "GET /api/todos?limit=100 HTTP/1.1\r\nHost: r\r\n"
@@ -129,7 +110,7 @@ def test_clients_that_never_read_their_answers_are_disconnected(tmp_path: Path) 
             time.sleep(1)
             memory_held = _resident_kib(service)
             assert readers.still_connected() > 0  # not before their time is up
-            statuses, during = _honest_requests(service.base_url, SEND_TIMEOUT_SECONDS - 2)
+            during = _reads(service, SEND_TIMEOUT_SECONDS - 2)
             wait_until(lambda: readers.still_connected() == 0, "every non-reader disconnected")
             disconnected_within = time.monotonic() - opened
         finally:
@@ -138,15 +119,15 @@ def test_clients_that_never_read_their_answers_are_disconnected(tmp_path: Path) 
 
     report(
         "non-readers (50 connections, 8 pages of 500 KB each asked for)",
-        honest_baseline_median_ms=_ms(baseline, statistics.median),
-        honest_median_ms=_ms(during, statistics.median),
-        honest_worst_ms=_ms(during, max),
+        honest_baseline_median_ms=baseline.median_ms,
+        honest_median_ms=during.median_ms,
+        honest_worst_ms=during.worst_ms,
         worker_rss_before_kib=memory_before,
         worker_rss_held_kib=memory_held,
         worker_rss_after_kib=memory_after,
         all_disconnected_after_ms=round(disconnected_within * 1000),
     )
-    assert set(statuses) == {200}, statuses
+    assert set(during.statuses) == {200}, during.statuses
 
 
 def test_a_late_body_is_logged_as_the_408_the_client_got(tmp_path: Path) -> None:
@@ -157,6 +138,6 @@ def test_a_late_body_is_logged_as_the_408_the_client_got(tmp_path: Path) -> None
         with SlowBodies(service.port, 1, auth_for("late"), every_seconds=5) as attack:
             wait_until(lambda: attack.endings.answered[408] >= 1, "the 408")
         wait_until(lambda: '"route": "/api/todos"' in service.log_path.read_text(), "the line")
-        lines = [line for line in log_lines(service) if '"route": "/api/todos"' in line]
+        lines = [line for line in service.log_lines() if '"route": "/api/todos"' in line]
     assert len(lines) == 1
     assert json.loads(lines[0])["status"] == 408

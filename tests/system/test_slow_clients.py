@@ -17,7 +17,7 @@ from tests.support.live_service import (
 )
 from tests.system.figures import report
 from tests.system.load import wait_until
-from tests.system.slow_clients import SlowHeaders
+from tests.system.slow_clients import TIMED_OUT, SlowHeaders
 
 ATTACKERS = 250
 ATTACK_SECONDS = 60
@@ -30,7 +30,6 @@ MAX_LOG_LINES = 20
 MAX_LOG_BYTES = 8000
 SHORT_TIMEOUT_SECONDS = 1
 WAIT_FOR_CLOSE_SECONDS = 30
-TIMED_OUT = "no answer"
 
 
 def honest_request(base_url: str) -> int | str:
@@ -40,10 +39,6 @@ def honest_request(base_url: str) -> int | str:
             return client.get("/api/todos", headers=auth_for("honest")).status_code
     except httpx.TransportError:
         return TIMED_OUT
-
-
-def log_lines(service: ServiceProcess) -> list[str]:
-    return service.log_path.read_text(errors="replace").splitlines()
 
 
 def test_honest_requests_are_answered_during_250_slow_header_connections_and_normal_just_after(
