@@ -1,6 +1,7 @@
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import Enum
 from types import TracebackType
 from typing import Protocol, Self
 
@@ -8,7 +9,7 @@ from todo_service.application.changes import Change, ChangePosition
 from todo_service.application.idempotency import IdempotencyRecord
 from todo_service.application.listing import TodoFilters, TodoQuery
 from todo_service.application.rate_policy import RatePolicy
-from todo_service.domain import Todo, TodoId, Usage, User, UserId
+from todo_service.domain import Quota, Todo, TodoChanges, TodoId, Usage, User, UserId
 
 
 class Clock(Protocol):
@@ -152,12 +153,91 @@ class IdempotencyRepository(Protocol):
         ...
 
 
+class Toggle(Enum):
+    """A change that flips whether a todo is completed, whatever it was (Todo.toggled)."""
+
+    TOGGLE = "toggle"
+
+
+TOGGLE = Toggle.TOGGLE
+
+
+class TodoWrites(Protocol):
+    """The writes of one todo, each a whole transaction of its own.
+
+    Each is done and committed when it returns, and has done nothing when it raises:
+    call one on a unit of work that has done nothing else, and commit nothing after
+    it. A store may do one in a single statement (one round trip to a database) or in
+    steps under its own lock: `application.stepwise_writes` is the steps, and the
+    contract every store is tested against (tests/contract). The rules are the
+    domain's either way; a store that decides any of them itself must decide as the
+    domain does, and answer each refusal with the domain's error.
+    """
+
+    def add(
+        self,
+        todo: Todo,
+        *,
+        owner: User,
+        quota: Quota,
+        at_end: bool,
+        claim: IdempotencyRecord | None,
+        now: datetime,
+    ) -> Todo | IdempotencyRecord:
+        """Store `todo`, new, and return it as stored; or, when `claim`'s key is already
+        held, store nothing and return the live record that holds it.
+
+        - `owner` is recorded unless the user is known; a deactivated user may not add
+          (UserDeactivatedError).
+        - With `claim`, its key is claimed for the todo (`IdempotencyRepository.claim`)
+          before anything else is decided.
+        - The todo counts in its owner's usage: past `quota`, QuotaExceededError.
+        - With `at_end`, it takes the order after the owner's last todo (the domain's
+          `order_between`), the nearest neighbours renumbered when no room is left there.
+        """
+        ...
+
+    def change(
+        self,
+        owner_id: UserId,
+        todo_id: TodoId,
+        change: TodoChanges | Toggle,
+        *,
+        now: datetime,
+        quota: Quota,
+        expected_version: int | None = None,
+    ) -> Todo:
+        """Apply `change` to the owner's todo (`Todo.changed` at `now`, or `Todo.toggled`)
+        and return the todo as it is afterwards.
+
+        TodoNotFoundError when it is missing or another user's; VersionConflictError
+        when `expected_version` is given and the todo is at another; QuotaExceededError
+        when the change grows the owner's text past `quota`. A change that changes
+        nothing stores nothing.
+        """
+        ...
+
+    def remove(
+        self,
+        owner_id: UserId,
+        todo_id: TodoId,
+        *,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> None:
+        """Delete the owner's todo, leaving its tombstone at `now`, and take it out of
+        their usage; TodoNotFoundError and VersionConflictError as `change`."""
+        ...
+
+
 class UnitOfWork(Protocol):
-    """One transaction: everything done through it is undone unless `commit` is called."""
+    """One transaction: everything done through it is undone unless `commit` is called
+    (but `writes`, each of which is a transaction of its own)."""
 
     todos: TodoRepository
     users: UserRepository
     idempotency: IdempotencyRepository
+    writes: TodoWrites
 
     def __enter__(self) -> Self: ...
 

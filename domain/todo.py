@@ -65,6 +65,15 @@ class TodoChanges:
     completed: bool | Unset = UNSET
     order: int | Unset = UNSET
 
+    def given(self) -> dict[str, object]:
+        """The fields this change sets, each checked and normalised by its rule
+        (InvalidValueError otherwise); the UNSET ones are left out."""
+        return {
+            name: parse(value)
+            for name, parse in GIVEN_FIELDS.items()
+            if (value := getattr(self, name)) is not UNSET
+        }
+
 
 # The fields a user gives (NewTodo's, and TodoChanges' alike), each with the rule that
 # checks and normalises it: `Todo.create` and `Todo.changed` both go through this one table,
@@ -140,12 +149,7 @@ class Todo:
 
     def changed(self, changes: TodoChanges, now: datetime) -> "Todo":
         """Apply a partial change; a change that changes nothing returns this todo as is."""
-        updates = {
-            name: parse(given)
-            for name, parse in GIVEN_FIELDS.items()
-            if (given := getattr(changes, name)) is not UNSET
-        }
-        effective = {name: v for name, v in updates.items() if getattr(self, name) != v}
+        effective = {name: v for name, v in changes.given().items() if getattr(self, name) != v}
         if not effective:
             return self
         # The clock may step back; updated_at never does.

@@ -8,6 +8,7 @@ from todo_service.adapters.memory.repositories import (
 )
 from todo_service.adapters.memory.store import InMemoryStore, Journal
 from todo_service.application.ports import UnitOfWork
+from todo_service.application.stepwise_writes import StepwiseTodoWrites
 
 
 class InMemoryUnitOfWork(UnitOfWork):
@@ -23,6 +24,7 @@ class InMemoryUnitOfWork(UnitOfWork):
         self.todos = InMemoryTodoRepository(store, self._journal)
         self.users = InMemoryUserRepository(store, self._journal)
         self.idempotency = InMemoryIdempotencyRepository(store, self._journal)
+        self.writes = StepwiseTodoWrites(self)
 
     def __enter__(self) -> Self:
         self._store.lock.acquire()

@@ -31,9 +31,9 @@ def storage_errors() -> Iterator[None]:
     try:
         yield
     except exc.SQLAlchemyError as error:
-        if isinstance(error, exc.DBAPIError) and _sqlstate(error) == _QUERY_CANCELED:
+        if isinstance(error, exc.DBAPIError) and sqlstate(error) == _QUERY_CANCELED:
             raise StatementTimeoutError from error
-        if isinstance(error, exc.DBAPIError) and _sqlstate(error) == _READ_ONLY_TRANSACTION:
+        if isinstance(error, exc.DBAPIError) and sqlstate(error) == _READ_ONLY_TRANSACTION:
             # A 503 that passes once the database takes writes again, not a 500.
             raise StorageUnavailableError("read_only") from error
         if is_unavailable(error):
@@ -45,6 +45,7 @@ def storage_errors() -> Iterator[None]:
         raise
 
 
-def _sqlstate(error: exc.DBAPIError) -> str | None:
+def sqlstate(error: exc.DBAPIError) -> str | None:
+    """The SQLSTATE the database answered with, when it gave one."""
     code = getattr(error.orig, "sqlstate", None)
     return code if isinstance(code, str) else None

@@ -10,6 +10,7 @@ with neither a column nor a rule, stops the import: they cannot drift apart quie
 from collections.abc import Callable, Mapping
 from dataclasses import fields
 from operator import attrgetter, itemgetter
+from types import SimpleNamespace
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
@@ -56,6 +57,18 @@ class TableMapping(Generic[T]):
     def values(self, instance: T) -> dict[str, Any]:
         """The column values of `instance`, for an INSERT or UPDATE (the domain validated them)."""
         return {column: get(instance) for column, get in self._stored}
+
+    def values_of(self, fields: Mapping[str, object]) -> dict[str, Any]:
+        """The column values that these fields of an instance decide by themselves (a
+        partial change's): each column whose rule reads only fields among them."""
+        given = SimpleNamespace(**fields)
+        values = {}
+        for column, get in self._stored:
+            try:
+                values[column] = get(given)  # type: ignore[arg-type]
+            except AttributeError:
+                continue  # the column needs a field the change leaves alone
+        return values
 
     def load(self, columns: sa.RowMapping) -> T:
         """The domain object stored in a row; straight from the columns, no row model between."""

@@ -96,6 +96,16 @@ class SqlSession:
             result = self._connection.execute(statement, parameters)
             return int(result.rowcount)
 
+    def write_alone(
+        self, statement: Executable, parameters: Params = None
+    ) -> Sequence[sa.RowMapping]:
+        """The rows of a writing statement that is a whole transaction by itself: in
+        autocommit it commits as it ends, or fails and leaves nothing, in one round trip.
+        Only outside a transaction (`lazy_transaction`: PostgreSQL)."""
+        if not self._outside_transaction:
+            raise RuntimeError("a statement runs alone only outside a transaction")
+        return self.read(statement, parameters)
+
     def commit(self) -> None:
         """Commit what was written; the next write or lock begins a new transaction."""
         with storage_errors():

@@ -10,8 +10,10 @@ from todo_service.adapters.sql.repositories import (
     SqlUserRepository,
 )
 from todo_service.adapters.sql.session import SqlSession
+from todo_service.adapters.sql.writes import PostgresTodoWrites
 from todo_service.application.errors import StorageUnavailableError
-from todo_service.application.ports import UnitOfWork
+from todo_service.application.ports import TodoWrites, UnitOfWork
+from todo_service.application.stepwise_writes import StepwiseTodoWrites
 
 
 class SqlUnitOfWork(UnitOfWork):
@@ -23,6 +25,7 @@ class SqlUnitOfWork(UnitOfWork):
     todos: SqlTodoRepository
     users: SqlUserRepository
     idempotency: SqlIdempotencyRepository
+    writes: TodoWrites
 
     def __init__(self, engine: sa.Engine, *, search_timeout_ms: int | None = None) -> None:
         self._engine = engine
@@ -44,6 +47,9 @@ class SqlUnitOfWork(UnitOfWork):
         self.todos = SqlTodoRepository(session)
         self.users = SqlUserRepository(session)
         self.idempotency = SqlIdempotencyRepository(session)
+        # SQLite's one writer at a time does them in steps; PostgreSQL in one statement.
+        in_steps = StepwiseTodoWrites(self)
+        self.writes = PostgresTodoWrites(session, in_steps) if postgres else in_steps
         return self
 
     def __exit__(

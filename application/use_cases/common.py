@@ -37,7 +37,7 @@ def retry_stale_writes(attempt: Callable[[], T]) -> T:
     raise ConcurrentUpdateError
 
 
-def admit_new_todo(uow: UnitOfWork, quota: Quota, owner_id: UserId, new: NewTodo) -> None:
+def admit_new_todo(uow: UnitOfWork, quota: Quota, owner_id: UserId, new: NewTodo | Todo) -> None:
     """Count a todo `new` asks for in its owner's usage, or refuse it (QuotaExceededError)
     if it takes them past their quota.
 

@@ -1,5 +1,4 @@
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from todo_service.application.errors import IdempotencyConflictError
 from todo_service.application.idempotency import (
@@ -10,10 +9,8 @@ from todo_service.application.idempotency import (
 )
 from todo_service.application.ports import Clock, IdGenerator, UnitOfWork, UnitOfWorkFactory
 from todo_service.application.rate_limits import NO_RATE_LIMITS, Access, RateLimits
-from todo_service.application.use_cases.common import admit_new_todo, retry_stale_writes
-from todo_service.application.use_cases.placing import place_new
+from todo_service.application.use_cases.common import retry_stale_writes
 from todo_service.domain import NewTodo, Quota, Todo, TodoId, User, UserId
-from todo_service.domain.ordering import Edge
 from todo_service.domain.quota import DEFAULT_QUOTA
 
 
@@ -66,37 +63,29 @@ class CreateTodo:
 
     def _attempt(self, actor: UserId, request: NewTodo, key: str | None, todo_id: TodoId) -> Todo:
         now = self._clock.now()
+        claim = None
+        if key is not None:
+            expires_at = now + self._idempotency_ttl
+            claim = IdempotencyRecord.for_request(actor, key, request, todo_id, expires_at)
         with self._unit_of_work() as uow:
-            uow.users.add_if_absent(
-                User(actor, email=None, name=None, created_at=now)
-            ).require_active()
-            if key is not None:
-                expires_at = now + self._idempotency_ttl
-                record = IdempotencyRecord.for_request(actor, key, request, todo_id, expires_at)
-                original = self._replayed(uow, record, request, now)
-                if original is not None:
-                    return original
-            # Holds the user from here on: the end of the list cannot move under us.
-            admit_new_todo(uow, self._quota, actor, request)
-            if request.order is None:
-                placed = place_new(uow.todos, actor, Edge.END, now)
-                uow.todos.save_all(placed.renumbered)
-                request = replace(request, order=placed.order)
-            todo = Todo.create(todo_id, actor, request, now)
-            uow.todos.add(todo)
-            uow.commit()
-        return todo
+            added = uow.writes.add(
+                Todo.create(todo_id, actor, request, now),
+                owner=User(actor, email=None, name=None, created_at=now),
+                quota=self._quota,
+                at_end=request.order is None,
+                claim=claim,
+                now=now,
+            )
+            if isinstance(added, IdempotencyRecord):
+                return self._replayed(uow, added, request)
+        return added
 
-    def _replayed(
-        self, uow: UnitOfWork, record: IdempotencyRecord, request: NewTodo, now: datetime
-    ) -> Todo | None:
-        """The todo an earlier use of the key created, or None when this request wins the key."""
-        holder = uow.idempotency.claim(record, now)
-        if holder == record:
-            return None
+    @staticmethod
+    def _replayed(uow: UnitOfWork, holder: IdempotencyRecord, request: NewTodo) -> Todo:
+        """The todo an earlier use of the key created, when this request repeats it."""
         if not is_same_request(holder.fingerprint, request):
             raise IdempotencyConflictError
-        original = uow.todos.get(record.owner_id, holder.todo_id)
+        original = uow.todos.get(holder.owner_id, holder.todo_id)
         if original is None:
             raise IdempotencyConflictError("a todo that has since been deleted")
         return original

@@ -1,6 +1,6 @@
 from todo_service.application.ports import Clock, UnitOfWorkFactory
 from todo_service.application.rate_limits import NO_RATE_LIMITS, Access, RateLimits
-from todo_service.application.use_cases.common import load_owned, release_todos, retry_stale_writes
+from todo_service.application.use_cases.common import retry_stale_writes
 from todo_service.domain import TodoId, UserId
 
 
@@ -30,10 +30,8 @@ class DeleteTodo:
 
         def attempt() -> None:
             with self._unit_of_work() as uow:
-                todo = load_owned(uow.todos, actor, todo_id, for_update=True)
-                todo.require_version(expected_version)
-                release_todos(uow, actor, [todo])
-                uow.todos.remove(todo, self._clock.now())
-                uow.commit()
+                uow.writes.remove(
+                    actor, todo_id, now=self._clock.now(), expected_version=expected_version
+                )
 
         retry_stale_writes(attempt)

@@ -1,7 +1,8 @@
-from todo_service.application.ports import Clock, UnitOfWorkFactory
+from todo_service.application.ports import TOGGLE, Clock, UnitOfWorkFactory
 from todo_service.application.rate_limits import NO_RATE_LIMITS, Access, RateLimits
-from todo_service.application.use_cases.common import load_owned, retry_stale_writes
+from todo_service.application.use_cases.common import retry_stale_writes
 from todo_service.domain import Todo, TodoId, UserId
+from todo_service.domain.quota import DEFAULT_QUOTA
 
 
 class ToggleTodo:
@@ -28,10 +29,9 @@ class ToggleTodo:
 
         def attempt() -> Todo:
             with self._unit_of_work() as uow:
-                todo = load_owned(uow.todos, actor, todo_id, for_update=True)
-                toggled = todo.toggled(self._clock.now())
-                uow.todos.save(toggled)
-                uow.commit()
-                return toggled
+                # A toggle keeps the text as it is: no quota refuses it.
+                return uow.writes.change(
+                    actor, todo_id, TOGGLE, now=self._clock.now(), quota=DEFAULT_QUOTA
+                )
 
         return retry_stale_writes(attempt)

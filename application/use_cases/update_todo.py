@@ -1,10 +1,6 @@
 from todo_service.application.ports import Clock, UnitOfWorkFactory
 from todo_service.application.rate_limits import NO_RATE_LIMITS, Access, RateLimits
-from todo_service.application.use_cases.common import (
-    admit_change,
-    load_owned,
-    retry_stale_writes,
-)
+from todo_service.application.use_cases.common import retry_stale_writes
 from todo_service.domain import Quota, Todo, TodoChanges, TodoId, UserId
 from todo_service.domain.quota import DEFAULT_QUOTA
 
@@ -45,16 +41,17 @@ class UpdateTodo:
         expected_version: int | None = None,
     ) -> Todo:
         self._rate_limits.admit(actor, Access.WRITE)
+        changes.given()  # refused before any storage is asked (InvalidValueError)
 
         def attempt() -> Todo:
             with self._unit_of_work() as uow:
-                todo = load_owned(uow.todos, actor, todo_id, for_update=True)
-                todo.require_version(expected_version)
-                changed = todo.changed(changes, self._clock.now())
-                if changed is not todo:
-                    admit_change(uow, self._quota, todo, changed)
-                    uow.todos.save(changed)
-                    uow.commit()
-                return changed
+                return uow.writes.change(
+                    actor,
+                    todo_id,
+                    changes,
+                    now=self._clock.now(),
+                    quota=self._quota,
+                    expected_version=expected_version,
+                )
 
         return retry_stale_writes(attempt)

@@ -1,0 +1,211 @@
+"""one statement writes
+
+Revision ID: 0010
+Revises: 0009
+Create Date: 2026-12-06 05:20:00
+
+PostgreSQL only (docs/adr/0026). Three functions, each one single-todo write as one
+statement, so that a create, a change (patch or toggle) or a delete is one round trip
+to the database rather than four to seven:
+
+- `todo_add_v1`: record the owner on first sight, claim the idempotency key, count the
+  todo in the owner's usage, place it at the end of the list, insert it;
+- `todo_change_v1`: apply a change (or a toggle) to one todo at the expected version,
+  counting a change of its text in the owner's usage;
+- `todo_remove_v1`: delete one todo at the expected version, leave its tombstone, take
+  it out of the owner's usage.
+
+Each settles only the write that goes through: where anything is off (an inactive
+owner, a key already held, a quota reached, no room at the end of the list, a missing
+todo, another version, a version at its maximum) it changes nothing and raises
+SQLSTATE `TD000`. The service then does the write in steps, where the domain decides
+and answers (adapters/sql/writes.py). A function is never changed in place: a release
+that needs another creates `_v2` beside it, so that two releases can run side by side
+during a rolling deploy, and a later revision drops the old one.
+
+Inside a volatile function each statement takes a fresh snapshot (READ COMMITTED), so
+what is read after a lock is what the lock's holder committed: the locks are taken in
+the order the stepwise writes take them (the key, then the usage row; the todo, then
+the usage row), so the two paths never wait on each other in a circle.
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0010"
+down_revision: str | None = "0009"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+# What the domain's `text_bytes` counts: the title and the description, in UTF-8 bytes.
+_TEXT_BYTES = "octet_length({row}.title) + coalesce(octet_length({row}.description), 0)"
+_CHANGE_NUMBER = "pg_current_xact_id()::text::bigint"
+_NOT_SETTLED = "RAISE EXCEPTION 'not settled here: %', {reason} USING ERRCODE = 'TD000'"
+
+TODO_ADD = f"""
+CREATE FUNCTION todo_add_v1(
+    todo jsonb, at_end boolean, step bigint, max_order bigint,
+    owner jsonb, max_todos bigint, max_text_bytes bigint, claim jsonb, now timestamptz
+) RETURNS SETOF todos LANGUAGE plpgsql AS $$
+DECLARE
+    added todos := jsonb_populate_record(NULL::todos, todo);
+    first_seen users := jsonb_populate_record(NULL::users, owner);
+    claimed idempotency_keys := jsonb_populate_record(NULL::idempotency_keys, claim);
+    size bigint := {_TEXT_BYTES.format(row="added")};
+    used user_usage;
+    last bigint;
+BEGIN
+    INSERT INTO users VALUES (first_seen.*) ON CONFLICT (id) DO NOTHING;
+    IF NOT (SELECT active FROM users WHERE id = added.user_id) THEN
+        {_NOT_SETTLED.format(reason="'inactive owner'")};
+    END IF;
+    IF claim IS NOT NULL THEN
+        INSERT INTO idempotency_keys AS held VALUES (claimed.*)
+        ON CONFLICT (user_id, key) DO UPDATE
+            SET fingerprint = excluded.fingerprint,
+                todo_id = excluded.todo_id,
+                expires_at = excluded.expires_at
+            WHERE held.expires_at <= now;
+        IF NOT FOUND THEN
+            {_NOT_SETTLED.format(reason="'key held'")};
+        END IF;
+    END IF;
+    -- The usage row's lock queues the owner's other writers until this one commits.
+    INSERT INTO user_usage AS usage VALUES (added.user_id, 1, size)
+    ON CONFLICT (user_id) DO UPDATE
+        SET todos = usage.todos + 1, text_bytes = usage.text_bytes + size
+    RETURNING * INTO used;
+    IF used.todos > max_todos OR used.text_bytes > max_text_bytes THEN
+        {_NOT_SETTLED.format(reason="'quota'")};
+    END IF;
+    IF at_end THEN
+        -- The domain's order_between(last, None): a step past the last, or halfway to
+        -- the largest order; no room left is the domain's to make.
+        SELECT max("order") INTO last FROM todos WHERE user_id = added.user_id;
+        IF last IS NULL THEN
+            added."order" := 0;
+        ELSIF max_order - last < 1 THEN
+            {_NOT_SETTLED.format(reason="'no room at the end'")};
+        ELSE
+            added."order" := last + least(step, (max_order + 1 - last) / 2);
+        END IF;
+    END IF;
+    added.change_number := {_CHANGE_NUMBER};
+    INSERT INTO todos VALUES (added.*);
+    RETURN NEXT added;
+END
+$$
+"""  # noqa: S608 - put together from this file's constants only
+
+# The todo's columns a change may write: all but its id, owner and creation.
+_CHANGED_COLUMNS = (
+    "title",
+    "title_folded",
+    "description",
+    "priority",
+    "due_at",
+    "completed",
+    "completed_at",
+    "updated_at",
+    '"order"',
+    "version",
+    "change_number",
+)
+
+TODO_CHANGE = f"""
+CREATE FUNCTION todo_change_v1(
+    owner_id text, todo_id uuid, changes jsonb, toggle boolean, expected_version bigint,
+    now timestamptz, max_text_bytes bigint
+) RETURNS SETOF todos LANGUAGE plpgsql AS $$
+DECLARE
+    stored todos;
+    changed todos;
+    grown bigint;
+    used user_usage;
+BEGIN
+    SELECT * INTO stored FROM todos WHERE id = todo_id AND user_id = owner_id FOR UPDATE;
+    IF NOT FOUND THEN
+        {_NOT_SETTLED.format(reason="'no such todo'")};
+    END IF;
+    IF expected_version IS NOT NULL AND stored.version <> expected_version
+            OR stored.version = 9223372036854775807 THEN
+        {_NOT_SETTLED.format(reason="'version'")};
+    END IF;
+    changed := jsonb_populate_record(stored, changes);
+    IF toggle THEN
+        changed.completed := NOT stored.completed;
+    END IF;
+    -- The domain's Todo.changed: nothing changed leaves the todo as it is.
+    IF changed IS NOT DISTINCT FROM stored THEN
+        RETURN NEXT stored;
+        RETURN;
+    END IF;
+    changed.updated_at := greatest(now, stored.updated_at);
+    IF changed.completed <> stored.completed THEN
+        changed.completed_at := CASE WHEN changed.completed THEN changed.updated_at END;
+    END IF;
+    changed.version := stored.version + 1;
+    changed.change_number := {_CHANGE_NUMBER};
+    grown := {_TEXT_BYTES.format(row="changed")} - ({_TEXT_BYTES.format(row="stored")});
+    IF grown <> 0 THEN
+        UPDATE user_usage SET text_bytes = text_bytes + grown
+        WHERE user_id = owner_id RETURNING * INTO used;
+        IF NOT FOUND OR grown > 0 AND used.text_bytes > max_text_bytes THEN
+            {_NOT_SETTLED.format(reason="'quota'")};
+        END IF;
+    END IF;
+    UPDATE todos SET ({", ".join(_CHANGED_COLUMNS)})
+        = ({", ".join(f"changed.{column}" for column in _CHANGED_COLUMNS)})
+    WHERE id = todo_id AND user_id = owner_id;
+    RETURN NEXT changed;
+END
+$$
+"""  # noqa: S608 - put together from this file's constants only
+
+TODO_REMOVE = f"""
+CREATE FUNCTION todo_remove_v1(
+    owner_id text, todo_id uuid, expected_version bigint, deleted_at timestamptz
+) RETURNS SETOF todos LANGUAGE plpgsql AS $$
+DECLARE
+    removed todos;
+BEGIN
+    DELETE FROM todos
+    WHERE id = todo_id AND user_id = owner_id
+        AND (expected_version IS NULL OR version = expected_version)
+    RETURNING * INTO removed;
+    IF NOT FOUND THEN
+        {_NOT_SETTLED.format(reason="'no such todo at that version'")};
+    END IF;
+    INSERT INTO todo_tombstones (todo_id, user_id, change_number, deleted_at)
+    VALUES (removed.id, removed.user_id, {_CHANGE_NUMBER}, deleted_at);
+    UPDATE user_usage
+    SET todos = todos - 1, text_bytes = text_bytes - ({_TEXT_BYTES.format(row="removed")})
+    WHERE user_id = owner_id;
+    IF NOT FOUND THEN
+        {_NOT_SETTLED.format(reason="'no usage'")};
+    END IF;
+    RETURN NEXT removed;
+END
+$$
+"""  # noqa: S608 - put together from this file's constants only
+
+_SIGNATURES = (
+    "todo_add_v1(jsonb, boolean, bigint, bigint, jsonb, bigint, bigint, jsonb, timestamptz)",
+    "todo_change_v1(text, uuid, jsonb, boolean, bigint, timestamptz, bigint)",
+    "todo_remove_v1(text, uuid, bigint, timestamptz)",
+)
+
+
+def upgrade() -> None:
+    if op.get_context().dialect.name != "postgresql":
+        return
+    for definition in (TODO_ADD, TODO_CHANGE, TODO_REMOVE):
+        op.execute(definition)
+
+
+def downgrade() -> None:
+    if op.get_context().dialect.name != "postgresql":
+        return
+    for signature in _SIGNATURES:
+        op.execute(f"DROP FUNCTION {signature}")

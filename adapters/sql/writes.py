@@ -1,0 +1,174 @@
+"""The writes of one todo on PostgreSQL: each one statement, one round trip.
+
+Each calls a database function of migration 0010 (docs/adr/0026). A function settles
+only a write that goes through as asked; where anything is off (an inactive owner, a
+key already held, a quota reached, no room at the end of the list, a missing todo,
+another version) it changes nothing and answers NOT_SETTLED, and the write is done
+again in steps (`application.stepwise_writes`), where the domain decides and answers
+with its own error. So a refusal costs the round trips it did before; an accepted write
+costs one. The contract suite (tests/contract) holds both paths to the same answers.
+"""
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from todo_service.adapters.sql.errors import sqlstate
+from todo_service.adapters.sql.mapping import IDEMPOTENCY_KEYS, TODOS, USERS
+from todo_service.adapters.sql.session import SqlSession
+from todo_service.adapters.sql.tables import todos_table
+from todo_service.application.idempotency import IdempotencyRecord
+from todo_service.application.plain import plain
+from todo_service.application.ports import TOGGLE, TodoWrites, Toggle
+from todo_service.domain import Quota, Todo, TodoChanges, TodoId, User, UserId
+from todo_service.domain.ordering import ORDER_STEP
+from todo_service.domain.values import MAX_ORDER
+
+# What a function answers when it leaves the write to the steps (migration 0010).
+NOT_SETTLED = "TD000"
+
+
+def _call(function: str, **parameters: str) -> sa.TextualSelect:
+    """`SELECT * FROM function(...)` with each parameter cast to its SQL type, read back
+    as rows of `todos`: the function's arguments in the order the migration declares them."""
+    arguments = ", ".join(f"CAST(:{name} AS {kind})" for name, kind in parameters.items())
+    # By name: a migration's added column stands last in the table, wherever the model has it.
+    typed = {column.name: column.type for column in todos_table.c}
+    call = f"SELECT * FROM {function}({arguments})"  # noqa: S608 - names from this module
+    return sa.text(call).columns(**typed)
+
+
+_ADD = _call(
+    "todo_add_v1",
+    todo="jsonb",
+    at_end="boolean",
+    step="bigint",
+    max_order="bigint",
+    owner="jsonb",
+    max_todos="bigint",
+    max_text_bytes="bigint",
+    claim="jsonb",
+    now="timestamptz",
+)
+_CHANGE = _call(
+    "todo_change_v1",
+    owner_id="text",
+    todo_id="uuid",
+    changes="jsonb",
+    toggle="boolean",
+    expected_version="bigint",
+    now="timestamptz",
+    max_text_bytes="bigint",
+)
+_REMOVE = _call(
+    "todo_remove_v1",
+    owner_id="text",
+    todo_id="uuid",
+    expected_version="bigint",
+    deleted_at="timestamptz",
+)
+
+
+class PostgresTodoWrites(TodoWrites):
+    """`TodoWrites` in one statement each, and in steps (`in_steps`) when it is not settled."""
+
+    def __init__(self, session: SqlSession, in_steps: TodoWrites) -> None:
+        self._session = session
+        self._in_steps = in_steps
+
+    def add(
+        self,
+        todo: Todo,
+        *,
+        owner: User,
+        quota: Quota,
+        at_end: bool,
+        claim: IdempotencyRecord | None,
+        now: datetime,
+    ) -> Todo | IdempotencyRecord:
+        parameters = {
+            "todo": _json(TODOS.values(todo)),
+            "at_end": at_end,
+            "step": ORDER_STEP,
+            "max_order": MAX_ORDER,
+            "owner": _json(USERS.values(owner)),
+            "max_todos": quota.max_todos,
+            "max_text_bytes": quota.max_text_bytes,
+            "claim": None if claim is None else _json(IDEMPOTENCY_KEYS.values(claim)),
+            "now": now,
+        }
+        added = self._settled(_ADD, parameters)
+        if added is None:
+            return self._in_steps.add(
+                todo, owner=owner, quota=quota, at_end=at_end, claim=claim, now=now
+            )
+        return added
+
+    def change(
+        self,
+        owner_id: UserId,
+        todo_id: TodoId,
+        change: TodoChanges | Toggle,
+        *,
+        now: datetime,
+        quota: Quota,
+        expected_version: int | None = None,
+    ) -> Todo:
+        given = {} if change is TOGGLE else change.given()
+        parameters = {
+            "owner_id": owner_id.value,
+            "todo_id": todo_id,
+            "changes": _json(TODOS.values_of(given)),
+            "toggle": change is TOGGLE,
+            "expected_version": expected_version,
+            "now": now,
+            "max_text_bytes": quota.max_text_bytes,
+        }
+        changed = self._settled(_CHANGE, parameters)
+        if changed is None:
+            return self._in_steps.change(
+                owner_id, todo_id, change, now=now, quota=quota, expected_version=expected_version
+            )
+        return changed
+
+    def remove(
+        self,
+        owner_id: UserId,
+        todo_id: TodoId,
+        *,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> None:
+        parameters = {
+            "owner_id": owner_id.value,
+            "todo_id": todo_id,
+            "expected_version": expected_version,
+            "deleted_at": now,
+        }
+        if self._settled(_REMOVE, parameters) is None:
+            self._in_steps.remove(owner_id, todo_id, now=now, expected_version=expected_version)
+
+    def _settled(
+        self, statement: sa.TextualSelect, parameters: Mapping[str, object]
+    ) -> Todo | None:
+        """The todo the write left, or None when its function did not settle it."""
+        try:
+            [row] = self._session.write_alone(statement, parameters)
+        except sa.exc.DBAPIError as error:
+            if sqlstate(error) == NOT_SETTLED:
+                return None
+            raise
+        return TODOS.load(row)
+
+
+def _json(values: Mapping[str, Any]) -> str:
+    """Column values as the JSON object a function reads a row from (jsonb_populate_record)."""
+    return json.dumps({column: _plain(value) for column, value in values.items()})
+
+
+def _plain(value: object) -> object:
+    return str(value) if isinstance(value, UUID) else plain(value)
