@@ -9,7 +9,7 @@ from todo_service.application.changes import Change, ChangePosition
 from todo_service.application.idempotency import IdempotencyRecord
 from todo_service.application.listing import TodoFilters, TodoQuery
 from todo_service.application.rate_policy import RatePolicy
-from todo_service.domain import Quota, Todo, TodoChanges, TodoId, Usage, User, UserId
+from todo_service.domain import Placement, Quota, Todo, TodoChanges, TodoId, Usage, User, UserId
 
 
 class Clock(Protocol):
@@ -227,6 +227,26 @@ class TodoWrites(Protocol):
     ) -> None:
         """Delete the owner's todo, leaving its tombstone at `now`, and take it out of
         their usage; TodoNotFoundError and VersionConflictError as `change`."""
+        ...
+
+    def move(
+        self,
+        owner_id: UserId,
+        todo_id: TodoId,
+        placement: Placement,
+        *,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> Todo:
+        """Move the owner's todo where `placement` says in their list (`sort=order:asc`)
+        and return it as it is afterwards: it takes a free order between its new
+        neighbours (the domain's `make_room`), the nearest todos around the gap renumbered
+        when none is left; one already standing there stays as it is.
+
+        Moves of one owner's todos run one at a time. An anchor that is not another of
+        the owner's todos is InvalidValueError; TodoNotFoundError and
+        VersionConflictError as `change`.
+        """
         ...
 
 

@@ -17,8 +17,8 @@ from todo_service.application.use_cases.common import (
     load_owned,
     release_todos,
 )
-from todo_service.application.use_cases.placing import place_new
-from todo_service.domain import Quota, Todo, TodoChanges, TodoId, User, UserId
+from todo_service.application.use_cases.placing import place_moved, place_new
+from todo_service.domain import Placement, Quota, Todo, TodoChanges, TodoId, User, UserId
 from todo_service.domain.ordering import Edge
 
 
@@ -88,3 +88,24 @@ class StepwiseTodoWrites(TodoWrites):
         release_todos(uow, owner_id, [todo])
         uow.todos.remove(todo, now)
         uow.commit()
+
+    def move(
+        self,
+        owner_id: UserId,
+        todo_id: TodoId,
+        placement: Placement,
+        *,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> Todo:
+        uow = self._uow
+        uow.users.hold(owner_id)
+        todo = load_owned(uow.todos, owner_id, todo_id, for_update=True)
+        todo.require_version(expected_version)
+        placed = place_moved(uow.todos, todo, placement, now)
+        if placed is None:
+            return todo
+        moved = todo.changed(TodoChanges(order=placed.order), now)
+        uow.todos.save_all([*placed.renumbered, *([moved] if moved is not todo else [])])
+        uow.commit()
+        return moved

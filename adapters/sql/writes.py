@@ -2,8 +2,8 @@
 
 Each calls a database function of migration 0010 (docs/adr/0026). A function settles
 only a write that goes through as asked; where anything is off (an inactive owner, a
-key already held, a quota reached, no room at the end of the list, a missing todo,
-another version) it changes nothing and answers NOT_SETTLED, and the write is done
+key already held, a quota reached, no free order where the todo goes, a missing todo or
+anchor, another version) it changes nothing and answers NOT_SETTLED, and the write is done
 again in steps (`application.stepwise_writes`), where the domain decides and answers
 with its own error. So a refusal costs the round trips it did before; an accepted write
 costs one. The contract suite (tests/contract) holds both paths to the same answers.
@@ -24,8 +24,8 @@ from todo_service.adapters.sql.tables import todos_table
 from todo_service.application.idempotency import IdempotencyRecord
 from todo_service.application.plain import plain
 from todo_service.application.ports import TOGGLE, TodoWrites, Toggle
-from todo_service.domain import Quota, Todo, TodoChanges, TodoId, User, UserId
-from todo_service.domain.ordering import ORDER_STEP
+from todo_service.domain import Placement, Quota, Todo, TodoChanges, TodoId, User, UserId
+from todo_service.domain.ordering import ORDER_STEP, After, Before, Edge
 from todo_service.domain.values import MAX_ORDER
 
 # What a function answers when it leaves the write to the steps (migration 0010).
@@ -63,6 +63,17 @@ _CHANGE = _call(
     expected_version="bigint",
     now="timestamptz",
     max_text_bytes="bigint",
+)
+_MOVE = _call(
+    "todo_move_v1",
+    owner_id="text",
+    todo_id="uuid",
+    place="text",
+    anchor_id="uuid",
+    expected_version="bigint",
+    now="timestamptz",
+    step="bigint",
+    max_order="bigint",
 )
 _REMOVE = _call(
     "todo_remove_v1",
@@ -151,6 +162,39 @@ class PostgresTodoWrites(TodoWrites):
         }
         if self._settled(_REMOVE, parameters) is None:
             self._in_steps.remove(owner_id, todo_id, now=now, expected_version=expected_version)
+
+    def move(
+        self,
+        owner_id: UserId,
+        todo_id: TodoId,
+        placement: Placement,
+        *,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> Todo:
+        match placement:
+            case Edge():
+                place, anchor = placement.value, None
+            case Before(anchor):
+                place = "before"
+            case After(anchor):
+                place = "after"
+        parameters = {
+            "owner_id": owner_id.value,
+            "todo_id": todo_id,
+            "place": place,
+            "anchor_id": anchor,
+            "expected_version": expected_version,
+            "now": now,
+            "step": ORDER_STEP,
+            "max_order": MAX_ORDER,
+        }
+        moved = self._settled(_MOVE, parameters)
+        if moved is None:
+            return self._in_steps.move(
+                owner_id, todo_id, placement, now=now, expected_version=expected_version
+            )
+        return moved
 
     def _settled(
         self, statement: sa.TextualSelect, parameters: Mapping[str, object]

@@ -1,8 +1,7 @@
 from todo_service.application.ports import Clock, UnitOfWorkFactory
 from todo_service.application.rate_limits import NO_RATE_LIMITS, Access, RateLimits
-from todo_service.application.use_cases.common import load_owned, retry_stale_writes
-from todo_service.application.use_cases.placing import place_moved
-from todo_service.domain import Todo, TodoChanges, TodoId, UserId
+from todo_service.application.use_cases.common import retry_stale_writes
+from todo_service.domain import Todo, TodoId, UserId
 from todo_service.domain.ordering import Placement
 
 
@@ -45,16 +44,12 @@ class MoveTodo:
 
         def attempt() -> Todo:
             with self._unit_of_work() as uow:
-                uow.users.hold(actor)
-                todo = load_owned(uow.todos, actor, todo_id, for_update=True)
-                todo.require_version(expected_version)
-                now = self._clock.now()
-                placed = place_moved(uow.todos, todo, placement, now)
-                if placed is None:
-                    return todo
-                moved = todo.changed(TodoChanges(order=placed.order), now)
-                uow.todos.save_all([*placed.renumbered, *([moved] if moved is not todo else [])])
-                uow.commit()
-                return moved
+                return uow.writes.move(
+                    actor,
+                    todo_id,
+                    placement,
+                    now=self._clock.now(),
+                    expected_version=expected_version,
+                )
 
         return retry_stale_writes(attempt)

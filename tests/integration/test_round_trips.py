@@ -47,7 +47,7 @@ BUDGETS = {
     "patch (title)": 1,
     "toggle (completed)": 1,
     "delete": 1,
-    "move": 7,
+    "move": 1,
     "bulk update": 4,
     "bulk delete": 5,
     "changes since a sync token": 3,

@@ -4,29 +4,32 @@ Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-06 05:20:00
 
-PostgreSQL only (docs/adr/0026). Three functions, each one single-todo write as one
-statement, so that a create, a change (patch or toggle) or a delete is one round trip
-to the database rather than four to seven:
+PostgreSQL only (docs/adr/0026). Four functions, each one single-todo write as one
+statement, so that a create, a change (patch or toggle), a delete or a move is one round
+trip to the database rather than four to seven:
 
 - `todo_add_v1`: record the owner on first sight, claim the idempotency key, count the
   todo in the owner's usage, place it at the end of the list, insert it;
 - `todo_change_v1`: apply a change (or a toggle) to one todo at the expected version,
   counting a change of its text in the owner's usage;
 - `todo_remove_v1`: delete one todo at the expected version, leave its tombstone, take
-  it out of the owner's usage.
+  it out of the owner's usage;
+- `todo_move_v1`: move one todo to an end of its owner's list, or before or after
+  another of their todos, into a free order between its new neighbours.
 
 Each settles only the write that goes through: where anything is off (an inactive
-owner, a key already held, a quota reached, no room at the end of the list, a missing
-todo, another version, a version at its maximum) it changes nothing and raises
-SQLSTATE `TD000`. The service then does the write in steps, where the domain decides
-and answers (adapters/sql/writes.py). A function is never changed in place: a release
+owner, a key already held, a quota reached, no free order where the todo goes, a
+missing todo or anchor, another version, a version at its maximum) it changes nothing
+and raises SQLSTATE `TD000`. The service then does the write in steps, where the domain
+decides and answers (adapters/sql/writes.py). A function is never changed in place: a release
 that needs another creates `_v2` beside it, so that two releases can run side by side
 during a rolling deploy, and a later revision drops the old one.
 
 Inside a volatile function each statement takes a fresh snapshot (READ COMMITTED), so
 what is read after a lock is what the lock's holder committed: the locks are taken in
 the order the stepwise writes take them (the key, then the usage row; the todo, then
-the usage row), so the two paths never wait on each other in a circle.
+the usage row; for a move, the usage row, then the todo), so the two paths never wait
+on each other in a circle.
 """
 
 from collections.abc import Sequence
@@ -190,17 +193,103 @@ END
 $$
 """  # noqa: S608 - put together from this file's constants only
 
+TODO_MOVE = f"""
+CREATE FUNCTION todo_move_v1(
+    owner_id text, todo_id uuid, place text, anchor_id uuid, expected_version bigint,
+    now timestamptz, step bigint, max_order bigint
+) RETURNS SETOF todos LANGUAGE plpgsql AS $$
+DECLARE
+    moving todos;
+    anchor todos;
+    low todos;
+    high todos;
+    low_order bigint;
+    high_order bigint;
+    halfway bigint;
+    placed bigint;
+BEGIN
+    -- Holds the owner, as every move does: one user's moves run one at a time.
+    INSERT INTO user_usage AS usage VALUES (owner_id, 0, 0)
+    ON CONFLICT (user_id) DO UPDATE SET todos = usage.todos;
+    SELECT * INTO moving FROM todos WHERE id = todo_id AND user_id = owner_id FOR UPDATE;
+    IF NOT FOUND THEN
+        {_NOT_SETTLED.format(reason="'no such todo'")};
+    END IF;
+    IF expected_version IS NOT NULL AND moving.version <> expected_version
+            OR moving.version = 9223372036854775807 THEN
+        {_NOT_SETTLED.format(reason="'version'")};
+    END IF;
+    IF anchor_id IS NOT NULL THEN
+        SELECT * INTO anchor FROM todos
+        WHERE id = anchor_id AND user_id = owner_id AND id <> todo_id;
+        IF NOT FOUND THEN
+            {_NOT_SETTLED.format(reason="'no such anchor'")};
+        END IF;
+    END IF;
+    -- The nearest todos on each side of the gap, in the list's order (order, then id).
+    IF place = 'start' THEN
+        SELECT * INTO high FROM todos WHERE user_id = owner_id AND id <> todo_id
+        ORDER BY "order", id LIMIT 1;
+    ELSIF place = 'end' THEN
+        SELECT * INTO low FROM todos WHERE user_id = owner_id AND id <> todo_id
+        ORDER BY "order" DESC, id DESC LIMIT 1;
+    ELSIF place = 'before' THEN
+        high := anchor;
+        SELECT * INTO low FROM todos WHERE user_id = owner_id AND id <> todo_id
+            AND ("order", id) < (anchor."order", anchor.id)
+        ORDER BY "order" DESC, id DESC LIMIT 1;
+    ELSE
+        low := anchor;
+        SELECT * INTO high FROM todos WHERE user_id = owner_id AND id <> todo_id
+            AND ("order", id) > (anchor."order", anchor.id)
+        ORDER BY "order", id LIMIT 1;
+    END IF;
+    -- Already standing there (placing.py's _stands_between): nothing moves.
+    IF (low.id IS NULL OR (low."order", low.id) < (moving."order", moving.id))
+            AND (high.id IS NULL OR (moving."order", moving.id) < (high."order", high.id)) THEN
+        RETURN NEXT moving;
+        RETURN;
+    END IF;
+    -- The domain's order_between(low, high); no room left is the domain's to make.
+    low_order := coalesce(low."order", -max_order - 1);
+    high_order := coalesce(high."order", max_order + 1);
+    IF high_order - low_order < 2 THEN
+        {_NOT_SETTLED.format(reason="'no room'")};
+    END IF;
+    halfway := low_order + (high_order - low_order) / 2;
+    placed := CASE
+        WHEN low.id IS NULL THEN greatest(high_order - step, halfway)
+        WHEN high.id IS NULL THEN least(low_order + step, halfway)
+        ELSE halfway
+    END;
+    IF placed = moving."order" THEN
+        RETURN NEXT moving;
+        RETURN;
+    END IF;
+    moving."order" := placed;
+    moving.updated_at := greatest(now, moving.updated_at);
+    moving.version := moving.version + 1;
+    moving.change_number := {_CHANGE_NUMBER};
+    UPDATE todos SET ("order", updated_at, version, change_number)
+        = (moving."order", moving.updated_at, moving.version, moving.change_number)
+    WHERE id = todo_id AND user_id = owner_id;
+    RETURN NEXT moving;
+END
+$$
+"""  # noqa: S608 - put together from this file's constants only
+
 _SIGNATURES = (
     "todo_add_v1(jsonb, boolean, bigint, bigint, jsonb, bigint, bigint, jsonb, timestamptz)",
     "todo_change_v1(text, uuid, jsonb, boolean, bigint, timestamptz, bigint)",
     "todo_remove_v1(text, uuid, bigint, timestamptz)",
+    "todo_move_v1(text, uuid, text, uuid, bigint, timestamptz, bigint, bigint)",
 )
 
 
 def upgrade() -> None:
     if op.get_context().dialect.name != "postgresql":
         return
-    for definition in (TODO_ADD, TODO_CHANGE, TODO_REMOVE):
+    for definition in (TODO_ADD, TODO_CHANGE, TODO_REMOVE, TODO_MOVE):
         op.execute(definition)
 
 
