@@ -10,6 +10,7 @@ costs one. The contract suite (tests/contract) holds both paths to the same answ
 """
 
 import json
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -28,8 +29,12 @@ from todo_service.domain import Placement, Quota, Todo, TodoChanges, TodoId, Use
 from todo_service.domain.ordering import ORDER_STEP, After, Before, Edge
 from todo_service.domain.values import MAX_ORDER
 
+log = logging.getLogger("todo.database")
+
 # What a function answers when it leaves the write to the steps (migration 0010).
 NOT_SETTLED = "TD000"
+# PostgreSQL's undefined_function: a database not migrated to revision 0010 yet.
+_UNDEFINED_FUNCTION = "42883"
 
 
 def _call(function: str, **parameters: str) -> sa.TextualSelect:
@@ -86,6 +91,9 @@ _REMOVE = _call(
 
 class PostgresTodoWrites(TodoWrites):
     """`TodoWrites` in one statement each, and in steps (`in_steps`) when it is not settled."""
+
+    # Whether a missing function was reported: once per process is enough.
+    _reported_missing = False
 
     def __init__(self, session: SqlSession, in_steps: TodoWrites) -> None:
         self._session = session
@@ -199,11 +207,19 @@ class PostgresTodoWrites(TodoWrites):
     def _settled(
         self, statement: sa.TextualSelect, parameters: Mapping[str, object]
     ) -> Todo | None:
-        """The todo the write left, or None when its function did not settle it."""
+        """The todo the write left, or None when its function did not settle it (or is
+        missing: the database is behind the release, and the steps still work there)."""
         try:
             [row] = self._session.write_alone(statement, parameters)
         except sa.exc.DBAPIError as error:
-            if sqlstate(error) == NOT_SETTLED:
+            code = sqlstate(error)
+            if code == _UNDEFINED_FUNCTION and not PostgresTodoWrites._reported_missing:
+                PostgresTodoWrites._reported_missing = True
+                log.warning(
+                    "the database lacks the write functions of migration 0010: writes run "
+                    "in several round trips until `todo migrate` brings it up to date"
+                )
+            if code in (NOT_SETTLED, _UNDEFINED_FUNCTION):
                 return None
             raise
         return TODOS.load(row)

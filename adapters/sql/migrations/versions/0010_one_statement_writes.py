@@ -41,6 +41,36 @@ down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The columns each function writes, as they are at this revision: named, so that a column
+# a later revision adds takes its default from the functions of this one, which the
+# release before it calls during a rolling deploy.
+_USER = ("id", "email", "name", "created_at", "active")
+_KEY = ("user_id", "key", "fingerprint", "todo_id", "expires_at")
+_TODO = (
+    "id",
+    "user_id",
+    "title",
+    "title_folded",
+    "description",
+    "priority",
+    "due_at",
+    "completed",
+    "completed_at",
+    "created_at",
+    "updated_at",
+    '"order"',
+    "version",
+    "change_number",
+)
+# Those a change may write: all but its id, owner and creation.
+_CHANGED = _TODO[2:9] + _TODO[10:]
+
+
+def _columns(names: Sequence[str], row: str | None = None) -> str:
+    """The column list `a, b, ...`, or with `row` the same fields of a row variable."""
+    return ", ".join(names if row is None else (f"{row}.{name}" for name in names))
+
+
 # What the domain's `text_bytes` counts: the title and the description, in UTF-8 bytes.
 _TEXT_BYTES = "octet_length({row}.title) + coalesce(octet_length({row}.description), 0)"
 _CHANGE_NUMBER = "pg_current_xact_id()::text::bigint"
@@ -59,12 +89,14 @@ DECLARE
     used user_usage;
     last bigint;
 BEGIN
-    INSERT INTO users VALUES (first_seen.*) ON CONFLICT (id) DO NOTHING;
+    INSERT INTO users ({_columns(_USER)}) VALUES ({_columns(_USER, "first_seen")})
+    ON CONFLICT (id) DO NOTHING;
     IF NOT (SELECT active FROM users WHERE id = added.user_id) THEN
         {_NOT_SETTLED.format(reason="'inactive owner'")};
     END IF;
     IF claim IS NOT NULL THEN
-        INSERT INTO idempotency_keys AS held VALUES (claimed.*)
+        INSERT INTO idempotency_keys AS held ({_columns(_KEY)})
+        VALUES ({_columns(_KEY, "claimed")})
         ON CONFLICT (user_id, key) DO UPDATE
             SET fingerprint = excluded.fingerprint,
                 todo_id = excluded.todo_id,
@@ -95,26 +127,12 @@ BEGIN
         END IF;
     END IF;
     added.change_number := {_CHANGE_NUMBER};
-    INSERT INTO todos VALUES (added.*);
+    INSERT INTO todos ({_columns(_TODO)}) VALUES ({_columns(_TODO, "added")})
+    RETURNING * INTO added;
     RETURN NEXT added;
 END
 $$
 """  # noqa: S608 - put together from this file's constants only
-
-# The todo's columns a change may write: all but its id, owner and creation.
-_CHANGED_COLUMNS = (
-    "title",
-    "title_folded",
-    "description",
-    "priority",
-    "due_at",
-    "completed",
-    "completed_at",
-    "updated_at",
-    '"order"',
-    "version",
-    "change_number",
-)
 
 TODO_CHANGE = f"""
 CREATE FUNCTION todo_change_v1(
@@ -158,8 +176,7 @@ BEGIN
             {_NOT_SETTLED.format(reason="'quota'")};
         END IF;
     END IF;
-    UPDATE todos SET ({", ".join(_CHANGED_COLUMNS)})
-        = ({", ".join(f"changed.{column}" for column in _CHANGED_COLUMNS)})
+    UPDATE todos SET ({_columns(_CHANGED)}) = ({_columns(_CHANGED, "changed")})
     WHERE id = todo_id AND user_id = owner_id;
     RETURN NEXT changed;
 END
