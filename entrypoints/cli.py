@@ -38,8 +38,8 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
     from todo_service.entrypoints.http.app import create_app, edge_options  # noqa: PLC0415
     from todo_service.entrypoints.http.asgi import APP_FACTORY  # noqa: PLC0415
     from todo_service.entrypoints.http.metrics import serving_metrics  # noqa: PLC0415
-    from todo_service.entrypoints.http.server import announce, server_options  # noqa: PLC0415
-    from todo_service.entrypoints.http.workers import serve_until_stopped  # noqa: PLC0415
+    from todo_service.entrypoints.http.serving.server import announce, server_options  # noqa: PLC0415
+    from todo_service.entrypoints.http.serving.workers import serve_until_stopped  # noqa: PLC0415
 
     configure_logging(
         settings.log_level,

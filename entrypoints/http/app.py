@@ -10,26 +10,26 @@ from starlette.types import ASGIApp
 from todo_service.application import StorageUnavailableError
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.database_watch import DatabaseWatch
-from todo_service.entrypoints.http.accept_errors import summarize_accept_errors
-from todo_service.entrypoints.http.bearer_gate import BearerGate
-from todo_service.entrypoints.http.body_limit import BodySizeLimitMiddleware
-from todo_service.entrypoints.http.cors import CorsPolicy, CorsPreflight
-from todo_service.entrypoints.http.docs import add_docs_pages
-from todo_service.entrypoints.http.examples import with_nulls
-from todo_service.entrypoints.http.exception_handlers import exception_handlers, handle_mapped
+from todo_service.entrypoints.http.edge.accept_errors import summarize_accept_errors
+from todo_service.entrypoints.http.edge.bearer_gate import BearerGate
+from todo_service.entrypoints.http.edge.body_limit import BodySizeLimitMiddleware
+from todo_service.entrypoints.http.edge.cors_preflight import CorsPolicy, CorsPreflight
+from todo_service.entrypoints.http.edge.recent_refusals import RecentRefusals
+from todo_service.entrypoints.http.edge.request_log import RequestLogMiddleware, ResponseObserver
+from todo_service.entrypoints.http.edge.response_headers import ResponseHeadersMiddleware
 from todo_service.entrypoints.http.links import TodoLinks
 from todo_service.entrypoints.http.live_updates import (
     DEFAULT_STREAM_LIMITS,
     LiveUpdates,
     StreamLimits,
 )
-from todo_service.entrypoints.http.operation_ids import operation_id
-from todo_service.entrypoints.http.problem_details import PROBLEM_JSON
-from todo_service.entrypoints.http.recent_refusals import RecentRefusals
-from todo_service.entrypoints.http.request_log import RequestLogMiddleware, ResponseObserver
-from todo_service.entrypoints.http.response_headers import ResponseHeadersMiddleware
+from todo_service.entrypoints.http.openapi.docs_pages import add_docs_pages
+from todo_service.entrypoints.http.openapi.examples import with_nulls
+from todo_service.entrypoints.http.openapi.operation_ids import operation_id
+from todo_service.entrypoints.http.problems.details import PROBLEM_JSON
+from todo_service.entrypoints.http.problems.handlers import exception_handlers, handle_mapped
 from todo_service.entrypoints.http.routes import health, todos, users
-from todo_service.entrypoints.http.server import tune_garbage_collector
+from todo_service.entrypoints.http.serving.server import tune_garbage_collector
 from todo_service.entrypoints.settings import (
     DEFAULT_HOST,
     DEFAULT_PORT,
@@ -80,12 +80,21 @@ class EdgeFirstFastAPI(FastAPI):
 
     def build_middleware_stack(self) -> ASGIApp:
         routes = [route for router in ROUTERS for route in router.routes]
-        stack: ASGIApp = BodySizeLimitMiddleware(
-            BearerGate(super().build_middleware_stack(), routes, self.recent_refusals)
-        )
-        if self.cors is not None:
-            stack = CorsPreflight(stack, self.routes, self.cors)
-        return ResponseHeadersMiddleware(RequestLogMiddleware(stack, self.observer), self.cors)
+        cors = self.cors
+        # The edge (entrypoints/http/edge/), outermost first: each refuses one kind of
+        # request or adds one thing to every answer. Below them all, every connection is
+        # guarded (edge/connection_guard.py), which the server installs, not this stack.
+        edge: list[Callable[[ASGIApp], ASGIApp]] = [
+            lambda app: ResponseHeadersMiddleware(app, cors),  # security and CORS headers
+            lambda app: RequestLogMiddleware(app, self.observer),  # request id, access line
+            *([lambda app: CorsPreflight(app, self.routes, cors)] if cors is not None else []),
+            BodySizeLimitMiddleware,  # 413 past 64 KiB, counted as the body streams in
+            lambda app: BearerGate(app, routes, self.recent_refusals),  # 401 without a token
+        ]
+        stack = super().build_middleware_stack()
+        for layer in reversed(edge):
+            stack = layer(stack)
+        return stack
 
 
 def create_app(

@@ -18,7 +18,7 @@ from functools import partial
 from todo_service.application import ApplicationError, ChangesPage
 from todo_service.domain import Todo, TodoId, UserId
 from todo_service.entrypoints.http.schemas import SYNC_TOKEN_EXAMPLE, TODO_EXAMPLE, ChangesOut
-from todo_service.entrypoints.http.stopping import SERVER_STOPPING
+from todo_service.entrypoints.http.serving.stopping import SERVER_STOPPING
 from todo_service.entrypoints.storage import Storage
 
 # How often a stream looks up from its wait, to notice a stopping server.

@@ -15,8 +15,8 @@ from todo_service.application import ConcurrentUpdateError, StorageUnavailableEr
 from todo_service.domain import UserId
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.http.app import create_app
-from todo_service.entrypoints.http.body_limit import MAX_BODY_BYTES
-from todo_service.entrypoints.http.cors import CorsPolicy
+from todo_service.entrypoints.http.edge.cors_preflight import CorsPolicy
+from todo_service.entrypoints.http.request_limits import MAX_BODY_BYTES
 from todo_service.entrypoints.storage import MemoryStorage, Storage
 
 ORIGIN = "https://app.example.com"

@@ -11,7 +11,7 @@ from todo_service.application import ConcurrentUpdateError, StorageUnavailableEr
 from todo_service.application.ports import UnitOfWork
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.http.app import create_app
-from todo_service.entrypoints.http.body_limit import MAX_BODY_BYTES
+from todo_service.entrypoints.http.request_limits import MAX_BODY_BYTES
 from todo_service.entrypoints.storage import MemoryStorage
 
 PROBLEM_JSON = "application/problem+json"

@@ -20,7 +20,7 @@ from tests.jwt_factories import (
 )
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.http.app import create_app
-from todo_service.entrypoints.http.body_limit import MAX_BODY_BYTES
+from todo_service.entrypoints.http.request_limits import MAX_BODY_BYTES
 
 PROBLEM_JSON = "application/problem+json"
 TODO_PATH = "/api/todos/{id}"

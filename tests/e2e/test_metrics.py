@@ -25,7 +25,7 @@ from todo_service.domain import UserId
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.http.app import EdgeFirstFastAPI, create_app
 from todo_service.entrypoints.http.metrics.recorders import HttpMetrics
-from todo_service.entrypoints.http.stopping import SERVER_DRAINING
+from todo_service.entrypoints.http.serving.stopping import SERVER_DRAINING
 from todo_service.entrypoints.storage import MemoryStorage, SqlStorage, Storage
 
 REPOSITORY = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from todo_service.entrypoints.http.problem_details import PROBLEM_JSON
+from todo_service.entrypoints.http.problems.details import PROBLEM_JSON
 from todo_service.entrypoints.storage import MemoryStorage, Storage
 
 Operation = dict[str, Any]

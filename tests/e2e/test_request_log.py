@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from tests.e2e.conftest import Headers
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.http.app import create_app
-from todo_service.entrypoints.http.body_limit import MAX_BODY_BYTES
+from todo_service.entrypoints.http.request_limits import MAX_BODY_BYTES
 from todo_service.entrypoints.storage import MemoryStorage, Storage
 
 TODO_ID = "0b9a4a52-6a4f-4a8e-9c43-6f1f4c1e2b10"

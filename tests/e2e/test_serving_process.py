@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from tests.e2e.conftest import make_settings
 from todo_service.entrypoints.bootstrap import build_container
 from todo_service.entrypoints.http.app import create_app
-from todo_service.entrypoints.http.server import GC_THRESHOLDS
+from todo_service.entrypoints.http.serving.server import GC_THRESHOLDS
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import socket
 
 import uvicorn
 
-from todo_service.entrypoints.http.server import server_options
+from todo_service.entrypoints.http.serving.server import server_options
 from todo_service.entrypoints.settings import Settings
 
 

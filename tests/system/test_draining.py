@@ -15,7 +15,7 @@ from tests.support.live_service import ServiceProcess, auth_for, running_service
 from tests.system.databases import Database
 from tests.system.figures import report
 from tests.system.load import wait_until
-from todo_service.entrypoints.http.draining import SAME_STOP_SECONDS
+from todo_service.entrypoints.http.serving.draining import SAME_STOP_SECONDS
 
 DRAIN_SECONDS = 3.0
 # What stopping may take past the drain, on a busy machine: a bound, not a measure.

@@ -17,8 +17,8 @@ from starlette.types import Scope
 from todo_service.application import StorageTrouble, TokenRefusal
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.http.allowed_methods import METHODS
-from todo_service.entrypoints.http.problem_causes import PROBLEM_CAUSE
-from todo_service.entrypoints.http.request_log import route_template
+from todo_service.entrypoints.http.edge.request_log import route_template
+from todo_service.entrypoints.http.problems.causes import PROBLEM_CAUSE
 from todo_service.entrypoints.storage import SqlStorage
 
 # Seconds: most answers take a millisecond or two; a database under strain, tenths.

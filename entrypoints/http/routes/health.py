@@ -5,15 +5,15 @@ from fastapi import APIRouter, Request, Response
 from todo_service.application import StorageUnavailableError
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.database_watch import DatabaseWatch
-from todo_service.entrypoints.http.error_table import PROBLEMS
-from todo_service.entrypoints.http.examples import answers
-from todo_service.entrypoints.http.openapi_errors import documented
-from todo_service.entrypoints.http.problem_causes import PROBLEM_CAUSE
-from todo_service.entrypoints.http.problem_details import problem_response
+from todo_service.entrypoints.http.openapi.examples import answers
+from todo_service.entrypoints.http.problems.causes import PROBLEM_CAUSE
+from todo_service.entrypoints.http.problems.details import problem_response
+from todo_service.entrypoints.http.problems.error_table import PROBLEMS
+from todo_service.entrypoints.http.problems.openapi_errors import documented
 from todo_service.entrypoints.http.provided import provided
 from todo_service.entrypoints.http.responses import json_response
 from todo_service.entrypoints.http.schemas import Status
-from todo_service.entrypoints.http.stopping import SERVER_DRAINING
+from todo_service.entrypoints.http.serving.stopping import SERVER_DRAINING
 
 router = APIRouter(tags=["operations"])
 

@@ -20,7 +20,13 @@ from todo_service.application.use_cases import (
 )
 from todo_service.entrypoints.container import Container
 from todo_service.entrypoints.http.auth import AuthenticatedCaller
-from todo_service.entrypoints.http.examples import (
+from todo_service.entrypoints.http.links import todo_links
+from todo_service.entrypoints.http.live_updates import (
+    EVENT_EXAMPLE,
+    LIVE_UPDATES_DESCRIPTION,
+    events,
+)
+from todo_service.entrypoints.http.openapi.examples import (
     PAGE_EXAMPLE,
     TODO_CREATE_EXAMPLES,
     TODO_MOVE_EXAMPLES,
@@ -28,13 +34,6 @@ from todo_service.entrypoints.http.examples import (
     TODOS_PATCH_EXAMPLES,
     answers,
 )
-from todo_service.entrypoints.http.links import todo_links
-from todo_service.entrypoints.http.live_updates import (
-    EVENT_EXAMPLE,
-    LIVE_UPDATES_DESCRIPTION,
-    events,
-)
-from todo_service.entrypoints.http.openapi_errors import TODO_ERRORS, documented
 from todo_service.entrypoints.http.parameters import (
     IF_NONE_MATCH_DOCUMENTED,
     IdempotencyKey,
@@ -45,6 +44,7 @@ from todo_service.entrypoints.http.parameters import (
     expected_version,
     if_none_match,
 )
+from todo_service.entrypoints.http.problems.openapi_errors import TODO_ERRORS, documented
 from todo_service.entrypoints.http.provided import provided
 from todo_service.entrypoints.http.responses import (
     PAGE_ETAG,

@@ -1,8 +1,8 @@
 from fastapi import APIRouter, Response
 
 from todo_service.entrypoints.http.auth import AuthenticatedCaller
-from todo_service.entrypoints.http.examples import USER_EXAMPLE, answers
-from todo_service.entrypoints.http.openapi_errors import AUTH_ERRORS, documented
+from todo_service.entrypoints.http.openapi.examples import USER_EXAMPLE, answers
+from todo_service.entrypoints.http.problems.openapi_errors import AUTH_ERRORS, documented
 from todo_service.entrypoints.http.responses import json_response
 from todo_service.entrypoints.http.schemas import UserOut
 

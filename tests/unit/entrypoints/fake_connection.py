@@ -8,7 +8,10 @@ from typing import Any
 from uvicorn.config import Config
 from uvicorn.server import ServerState
 
-from todo_service.entrypoints.http.connections import ConnectionLimits, GuardedHttpProtocol
+from todo_service.entrypoints.http.edge.connection_guard import (
+    ConnectionLimits,
+    GuardedHttpProtocol,
+)
 
 READ_BYTES = 256 * 1024  # what uvloop hands a protocol at most per read
 App = Callable[[Any, Callable[[], Awaitable[Any]], Any], Awaitable[None]]

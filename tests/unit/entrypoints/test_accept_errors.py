@@ -6,7 +6,10 @@ from typing import Any
 
 import pytest
 
-from todo_service.entrypoints.http.accept_errors import OUT_OF_DESCRIPTORS, summarize_accept_errors
+from todo_service.entrypoints.http.edge.accept_errors import (
+    OUT_OF_DESCRIPTORS,
+    summarize_accept_errors,
+)
 
 
 @pytest.fixture

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from tests.unit.entrypoints.fake_connection import App, Connection
-from todo_service.entrypoints.http.connections import RESET_ON_CLOSE, ConnectionLimits
-from todo_service.entrypoints.http.request_log import SERVER_ANSWER
-from todo_service.entrypoints.http.stopping import SERVER_DRAINING
+from todo_service.entrypoints.http.edge.connection_guard import RESET_ON_CLOSE, ConnectionLimits
+from todo_service.entrypoints.http.edge.request_log import SERVER_ANSWER
+from todo_service.entrypoints.http.serving.stopping import SERVER_DRAINING
 
 DEADLINE = 0.05
 LIMITS = ConnectionLimits(

@@ -2,7 +2,7 @@ import logging
 
 import pytest
 
-from todo_service.entrypoints.http.server import DESCRIPTOR_RESERVE, connection_limits
+from todo_service.entrypoints.http.serving.server import DESCRIPTOR_RESERVE, connection_limits
 from todo_service.entrypoints.settings import ConfigurationError, Settings
 
 

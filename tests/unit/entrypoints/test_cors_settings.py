@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from todo_service.entrypoints.cli import main
-from todo_service.entrypoints.http.cors import CorsPolicy
+from todo_service.entrypoints.http.edge.cors_preflight import CorsPolicy
 from todo_service.entrypoints.settings import Settings, one_line
 
 

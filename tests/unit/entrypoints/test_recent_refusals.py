@@ -2,7 +2,7 @@
 
 from todo_service.application import RateLimitExceededError
 from todo_service.application.rate_policy import RatePolicy
-from todo_service.entrypoints.http.recent_refusals import RecentRefusals
+from todo_service.entrypoints.http.edge.recent_refusals import RecentRefusals
 
 READS = RatePolicy("reads", per_minute=60, burst=5)
 WRITES = RatePolicy("writes", per_minute=30, burst=2)

@@ -5,7 +5,7 @@ from hashlib import sha256
 
 from todo_service.application import RateLimitExceededError
 from todo_service.application.rate_policy import RatePolicy
-from todo_service.entrypoints.http.recent_refusals import RecentRefusals
+from todo_service.entrypoints.http.edge.recent_refusals import RecentRefusals
 
 WRITES = RatePolicy("writes", per_minute=30, burst=2)
 # Shaped like a bearer token, and unlike any string the interpreter already holds.

@@ -7,7 +7,7 @@ import pytest
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from tests.unit.entrypoints.fake_connection import Connection
-from todo_service.entrypoints.http.connections import MIN_PIECE_BYTES, ConnectionLimits
+from todo_service.entrypoints.http.edge.connection_guard import MIN_PIECE_BYTES, ConnectionLimits
 
 MAX_HEAD = 16 * 1024
 MAX_HEADER = 4 * 1024

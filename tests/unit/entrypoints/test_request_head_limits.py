@@ -2,7 +2,7 @@
 
 import pytest
 
-from todo_service.entrypoints.http.server import connection_limits
+from todo_service.entrypoints.http.serving.server import connection_limits
 from todo_service.entrypoints.settings import Settings
 
 

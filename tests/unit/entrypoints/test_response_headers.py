@@ -3,9 +3,9 @@
 from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
-from todo_service.entrypoints.http.cors import CorsPolicy
-from todo_service.entrypoints.http.request_log import RequestLogMiddleware
-from todo_service.entrypoints.http.response_headers import ResponseHeadersMiddleware
+from todo_service.entrypoints.http.edge.cors_preflight import CorsPolicy
+from todo_service.entrypoints.http.edge.request_log import RequestLogMiddleware
+from todo_service.entrypoints.http.edge.response_headers import ResponseHeadersMiddleware
 
 ORIGIN = "https://app.example.com"
 POLICY = CorsPolicy(frozenset({ORIGIN}))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from todo_service.entrypoints.http.exception_handlers import unexpected_error_response
+from todo_service.entrypoints.http.problems.handlers import unexpected_error_response
 
 REQUEST_ID_HEADER = b"x-request-id"
 # A client's id is kept only if it cannot smuggle anything into a log or a header.

@@ -6,7 +6,7 @@ from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from todo_service.entrypoints.http.allowed_methods import methods_at
-from todo_service.entrypoints.http.problem_details import problem_response
+from todo_service.entrypoints.http.problems.details import problem_response
 from todo_service.entrypoints.settings import Settings
 
 # What a page's script may send beyond the CORS-safelisted headers, and may read beyond them.

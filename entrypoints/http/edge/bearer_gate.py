@@ -14,9 +14,9 @@ from todo_service.entrypoints.http.auth import (
     bearer_scheme,
     verified_claims,
 )
-from todo_service.entrypoints.http.exception_handlers import problem_for
-from todo_service.entrypoints.http.problem_causes import PROBLEM_CAUSE, problem_cause
-from todo_service.entrypoints.http.recent_refusals import RecentRefusals
+from todo_service.entrypoints.http.edge.recent_refusals import RecentRefusals
+from todo_service.entrypoints.http.problems.causes import PROBLEM_CAUSE, problem_cause
+from todo_service.entrypoints.http.problems.handlers import problem_for
 
 
 class BearerGate:

@@ -1,16 +1,7 @@
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from todo_service.entrypoints.http.problem_details import problem_response
-
-MAX_BODY_BYTES = 64 * 1024
-
-
-class BodyTooLargeError(StarletteHTTPException):
-    """The request body passed the size limit; an HTTPException so that FastAPI lets it through."""
-
-    def __init__(self) -> None:
-        super().__init__(413, f"Request body is larger than {MAX_BODY_BYTES} bytes")
+from todo_service.entrypoints.http.problems.details import problem_response
+from todo_service.entrypoints.http.request_limits import MAX_BODY_BYTES, BodyTooLargeError
 
 
 class BodySizeLimitMiddleware:

@@ -1,8 +1,8 @@
 from http import HTTPStatus
 from typing import Any
 
-from todo_service.entrypoints.http.error_table import PROBLEMS, ProblemSpec
-from todo_service.entrypoints.http.problem_details import PROBLEM_JSON
+from todo_service.entrypoints.http.problems.details import PROBLEM_JSON
+from todo_service.entrypoints.http.problems.error_table import PROBLEMS, ProblemSpec
 from todo_service.entrypoints.http.schemas import Problem
 
 # What any operation behind a bearer token may answer: no or a bad token, a

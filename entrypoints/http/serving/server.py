@@ -4,7 +4,10 @@ import resource
 from functools import partial
 from typing import Any
 
-from todo_service.entrypoints.http.connections import ConnectionLimits, GuardedHttpProtocol
+from todo_service.entrypoints.http.edge.connection_guard import (
+    ConnectionLimits,
+    GuardedHttpProtocol,
+)
 from todo_service.entrypoints.logging_setup import logging_config, readable
 from todo_service.entrypoints.settings import ConfigurationError, Settings
 

@@ -1,6 +1,6 @@
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from todo_service.entrypoints.http.cors import CorsPolicy, cors_response_headers
+from todo_service.entrypoints.http.edge.cors_preflight import CorsPolicy, cors_response_headers
 
 API_PREFIX = "/api/"
 NOSNIFF = (b"x-content-type-options", b"nosniff")

@@ -12,7 +12,7 @@ import uvicorn
 from uvicorn._subprocess import get_subprocess
 from uvicorn.config import STARTUP_FAILURE
 
-from todo_service.entrypoints.http.draining import DrainingServer
+from todo_service.entrypoints.http.serving.draining import DrainingServer
 
 log = logging.getLogger("todo.serve")
 

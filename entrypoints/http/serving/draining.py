@@ -5,7 +5,7 @@ from types import FrameType
 
 import uvicorn
 
-from todo_service.entrypoints.http.stopping import SERVER_DRAINING
+from todo_service.entrypoints.http.serving.stopping import SERVER_DRAINING
 
 log = logging.getLogger("todo.serve")
 

@@ -9,9 +9,9 @@ from todo_service.application import RateLimitExceededError
 from todo_service.domain import InvalidValueError
 from todo_service.entrypoints.http.allowed_methods import allowed_methods
 from todo_service.entrypoints.http.auth import bearer_scheme
-from todo_service.entrypoints.http.error_table import PROBLEMS, spec_for
-from todo_service.entrypoints.http.problem_causes import PROBLEM_CAUSE, problem_cause
-from todo_service.entrypoints.http.problem_details import problem_response
+from todo_service.entrypoints.http.problems.causes import PROBLEM_CAUSE, problem_cause
+from todo_service.entrypoints.http.problems.details import problem_response
+from todo_service.entrypoints.http.problems.error_table import PROBLEMS, spec_for
 
 
 def _field_location(request: Request, field: str) -> str:

@@ -2,7 +2,7 @@ import asyncio
 import logging
 from typing import Any
 
-from todo_service.entrypoints.http.connections import SUMMARY_INTERVAL_SECONDS, log
+from todo_service.entrypoints.http.edge.connection_guard import SUMMARY_INTERVAL_SECONDS, log
 from todo_service.entrypoints.summarized_log import SummarizedLog
 
 OUT_OF_DESCRIPTORS = "socket.accept() out of system resource"

@@ -21,12 +21,12 @@ from todo_service.domain import (
     VersionConflictError,
 )
 from todo_service.entrypoints.http.auth import MissingCredentialsError
-from todo_service.entrypoints.http.body_limit import MAX_BODY_BYTES, BodyTooLargeError
 from todo_service.entrypoints.http.live_updates import StreamsFullError, TooManyStreamsError
-from todo_service.entrypoints.http.rate_limit_headers import (
+from todo_service.entrypoints.http.problems.rate_limit_headers import (
     RATE_LIMIT_HEADERS_DOC,
     rate_limit_headers,
 )
+from todo_service.entrypoints.http.request_limits import MAX_BODY_BYTES, BodyTooLargeError
 
 RETRY_AFTER_SECONDS = "5"
 

@@ -10,11 +10,11 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from todo_service.entrypoints.http.error_table import RETRY_AFTER_SECONDS
-from todo_service.entrypoints.http.problem_details import PROBLEM_JSON
-from todo_service.entrypoints.http.request_log import SERVER_ANSWER
+from todo_service.entrypoints.http.edge.request_log import SERVER_ANSWER
+from todo_service.entrypoints.http.problems.details import PROBLEM_JSON
+from todo_service.entrypoints.http.problems.error_table import RETRY_AFTER_SECONDS
 from todo_service.entrypoints.http.schemas import Problem
-from todo_service.entrypoints.http.stopping import SERVER_DRAINING, SERVER_STOPPING
+from todo_service.entrypoints.http.serving.stopping import SERVER_DRAINING, SERVER_STOPPING
 from todo_service.entrypoints.summarized_log import SummarizedLog
 
 SUMMARY_INTERVAL_SECONDS = 10
