@@ -76,6 +76,18 @@ _TEXT_BYTES = "octet_length({row}.title) + coalesce(octet_length({row}.descripti
 _CHANGE_NUMBER = "pg_current_xact_id()::text::bigint"
 _NOT_SETTLED = "RAISE EXCEPTION 'not settled here: %', {reason} USING ERRCODE = 'TD000'"
 
+# The owner's todo, locked, at the expected version (when one is given) and below the
+# largest version, into the row variable `{row}`.
+_LOCKED_AT_VERSION = f"""SELECT * INTO {{row}} FROM todos
+    WHERE id = todo_id AND user_id = owner_id FOR UPDATE;
+    IF NOT FOUND THEN
+        {_NOT_SETTLED.format(reason="'no such todo'")};
+    END IF;
+    IF expected_version IS NOT NULL AND {{row}}.version <> expected_version
+            OR {{row}}.version = 9223372036854775807 THEN
+        {_NOT_SETTLED.format(reason="'version'")};
+    END IF;"""  # noqa: S608 - put together from this file's constants only
+
 TODO_ADD = f"""
 CREATE FUNCTION todo_add_v1(
     todo jsonb, at_end boolean, step bigint, max_order bigint,
@@ -145,14 +157,7 @@ DECLARE
     grown bigint;
     used user_usage;
 BEGIN
-    SELECT * INTO stored FROM todos WHERE id = todo_id AND user_id = owner_id FOR UPDATE;
-    IF NOT FOUND THEN
-        {_NOT_SETTLED.format(reason="'no such todo'")};
-    END IF;
-    IF expected_version IS NOT NULL AND stored.version <> expected_version
-            OR stored.version = 9223372036854775807 THEN
-        {_NOT_SETTLED.format(reason="'version'")};
-    END IF;
+    {_LOCKED_AT_VERSION.format(row="stored")}
     changed := jsonb_populate_record(stored, changes);
     IF toggle THEN
         changed.completed := NOT stored.completed;
@@ -228,14 +233,7 @@ BEGIN
     -- Holds the owner, as every move does: one user's moves run one at a time.
     INSERT INTO user_usage AS usage VALUES (owner_id, 0, 0)
     ON CONFLICT (user_id) DO UPDATE SET todos = usage.todos;
-    SELECT * INTO moving FROM todos WHERE id = todo_id AND user_id = owner_id FOR UPDATE;
-    IF NOT FOUND THEN
-        {_NOT_SETTLED.format(reason="'no such todo'")};
-    END IF;
-    IF expected_version IS NOT NULL AND moving.version <> expected_version
-            OR moving.version = 9223372036854775807 THEN
-        {_NOT_SETTLED.format(reason="'version'")};
-    END IF;
+    {_LOCKED_AT_VERSION.format(row="moving")}
     IF anchor_id IS NOT NULL THEN
         SELECT * INTO anchor FROM todos
         WHERE id = anchor_id AND user_id = owner_id AND id <> todo_id;
