@@ -107,11 +107,23 @@ class Todo:
     version: int = field(default=1)
 
     def __post_init__(self) -> None:
-        if parse_title(self.title) != self.title:
-            raise InvalidValueError("title", "must be stripped of surrounding whitespace")
-        parse_description(self.description)
-        parse_order(self.order)
-        for name in ("due_at", "completed_at", "created_at", "updated_at"):
+        # Every given field passes its own rule, so a new field is checked here too. Its
+        # value must be what the rule makes of it (a title already stripped): a todo holds
+        # values as normalised. Only an instant is normalised here, to UTC: its rule's
+        # result equals it, whatever the offset it came with.
+        for name, parse in GIVEN_FIELDS.items():
+            given = getattr(self, name)
+            parsed = parse(given)
+            if parsed != given:
+                raise InvalidValueError(
+                    name,
+                    "must be as its rule leaves it (a title: stripped of surrounding whitespace)",
+                )
+            object.__setattr__(self, name, parsed)
+        # The rule lets a request leave the order to the service; a todo has its place.
+        if self.order is None:
+            parse_order(self.order)
+        for name in ("completed_at", "created_at", "updated_at"):
             object.__setattr__(self, name, parse_optional_instant(name, getattr(self, name)))
         if not 1 <= self.version <= MAX_VERSION:
             raise InvalidValueError("version", f"must be between 1 and {MAX_VERSION}")

@@ -29,9 +29,13 @@ TODO_CREATE_EXAMPLES: dict[str, Any] = {
         },
     },
 }
+# Between them, the PATCH examples show every field TodoPatch takes; the "full" create
+# example shows every field a user gives (tests/unit/entrypoints/test_openapi_examples.py).
 TODO_PATCH_EXAMPLES: dict[str, Any] = {
     "rename": {"summary": "Change the title", "value": {"title": "Buy oat milk"}},
+    "describe": {"summary": "Change the description", "value": {"description": "Oat, 1 litre"}},
     "clear": {"summary": "Clear the due date", "value": {"due_at": OPENAPI_NULL}},
+    "prioritise": {"summary": "Make it urgent", "value": {"priority": "high"}},
     "complete": {"summary": "Mark done", "value": {"completed": True}},
     "reorder": {"summary": "Set its place in the list", "value": {"order": 98304}},
 }
