@@ -77,7 +77,9 @@ class StatementTimeoutError(StorageUnavailableError):
 
 
 class StaleWriteError(ApplicationError):
-    """A repository refused to overwrite a todo that changed since it was read."""
+    """A repository refused to overwrite a todo that changed since it was read, or the
+    database rolled back a write that lost a race (a deadlock): either way, running the
+    write again from the start lands it (retry_stale_writes)."""
 
     def __init__(self) -> None:
         super().__init__("Todo changed while it was being written")

@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from sqlalchemy import exc
 
 from todo_service.application.errors import (
+    StaleWriteError,
     StatementTimeoutError,
     StorageTrouble,
     StorageUnavailableError,
@@ -13,6 +14,11 @@ from todo_service.application.errors import (
 _QUERY_CANCELED = "57014"
 # PostgreSQL's read_only_sql_transaction: a write to a read-only database or a standby.
 _READ_ONLY_TRANSACTION = "25006"
+# PostgreSQL's deadlock_detected and serialization_failure: the transaction lost a race
+# with another one and was rolled back whole. A move holds the user, then locks the todo;
+# a patch or a delete locks the todo, then the user's usage: two of them can wait on each
+# other in a circle, and the database then aborts one. It runs again from the start.
+_LOST_A_RACE = frozenset({"40P01", "40001"})
 
 
 def is_unavailable(error: exc.SQLAlchemyError) -> bool:
@@ -33,6 +39,9 @@ def storage_errors() -> Iterator[None]:
     except exc.SQLAlchemyError as error:
         if isinstance(error, exc.DBAPIError) and sqlstate(error) == _QUERY_CANCELED:
             raise StatementTimeoutError from error
+        if isinstance(error, exc.DBAPIError) and sqlstate(error) in _LOST_A_RACE:
+            # Retried like a write that found its todo moved on (retry_stale_writes).
+            raise StaleWriteError from error
         if isinstance(error, exc.DBAPIError) and sqlstate(error) == _READ_ONLY_TRANSACTION:
             # A 503 that passes once the database takes writes again, not a 500.
             raise StorageUnavailableError("read_only") from error

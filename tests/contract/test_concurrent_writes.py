@@ -7,7 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tests.contract.conftest import Backend
 from tests.factories import ALICE, T0, todo_service
-from todo_service.domain import NewTodo, TodoChanges, User, UserId
+from todo_service.application.use_cases import ListTodosRequest
+from todo_service.domain import Edge, NewTodo, TodoChanges, User, UserId
 
 TOGGLES = 40
 THREADS = 8
@@ -60,3 +61,33 @@ def test_a_user_first_seen_by_many_requests_at_once_is_recorded_once(
         users = list(pool.map(first_sight, range(16)))
 
     assert len(set(users)) == 1
+
+
+def test_moves_racing_patches_and_deletes_of_one_users_todos_all_land(
+    core_backend: Backend,
+) -> None:
+    """A move holds the user, then locks the todo; a patch that resizes the text or a
+    delete locks the todo, then the user's usage. On PostgreSQL two such writers can
+    wait on each other in a circle, and the database aborts one (a deadlock): that one
+    is retried, as a write that lost a race is, and nothing fails or is lost."""
+    sut = todo_service(core_backend.unit_of_work)
+    todos = [sut.create_todo(ALICE, NewTodo(title=f"todo {n}")) for n in range(4)]
+    doomed = [sut.create_todo(ALICE, NewTodo(title=f"doomed {n}")) for n in range(8)]
+    rounds = 12
+
+    def write(n: int) -> None:
+        todo = todos[n % len(todos)]
+        if n % 3 == 0:
+            sut.move_todo(ALICE, todo.id, Edge.START if n % 2 else Edge.END)
+        elif n % 3 == 1:
+            sut.update_todo(ALICE, todo.id, TodoChanges(title="x" * (1 + n % 7)))
+        elif n // 3 < len(doomed):
+            sut.delete_todo(ALICE, doomed[n // 3].id)
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        list(pool.map(write, range(rounds * len(todos))))
+
+    remaining = sut.list_todos(ALICE, ListTodosRequest(limit=100)).items
+    assert {todo.id for todo in remaining} == {todo.id for todo in todos}
+    with core_backend.unit_of_work() as uow:
+        assert uow.users.change_usage(ALICE, 0, 0) == uow.todos.usage(ALICE)
