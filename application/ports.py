@@ -88,10 +88,16 @@ class TodoRepository(Protocol):
         ...
 
     def changes_after(
-        self, owner_id: UserId, after: ChangePosition, limit: int, *, deletions: bool = True
+        self,
+        owner_id: UserId,
+        after: ChangePosition,
+        limit: int,
+        *,
+        deletions_from: int | None = 0,
     ) -> Sequence[Change]:
         """The owner's changes past `after`, in position order: each todo changed there as
-        it is now, and (with `deletions`) each deleted one's tombstone; at most `limit + 1`."""
+        it is now, and each deleted one's tombstone numbered `deletions_from` or more (None:
+        no tombstones); at most `limit + 1`."""
         ...
 
     def owners_with_changes(self, owner_ids: Collection[UserId], floor: int) -> set[UserId]:

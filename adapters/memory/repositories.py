@@ -55,7 +55,12 @@ class InMemoryTodoRepository(TodoRepository):
         return self._store.clock["now"] + 1
 
     def changes_after(
-        self, owner_id: UserId, after: ChangePosition, limit: int, *, deletions: bool = True
+        self,
+        owner_id: UserId,
+        after: ChangePosition,
+        limit: int,
+        *,
+        deletions_from: int | None = 0,
     ) -> Sequence[Change]:
         numbers = self._store.change_numbers
         changed = [
@@ -63,8 +68,12 @@ class InMemoryTodoRepository(TodoRepository):
             for todo in self._todos.values()
             if todo.is_owned_by(owner_id)
         ]
-        tombstones = self._store.tombstones.values() if deletions else ()
-        deleted = [change for owner, change in tombstones if owner == owner_id]
+        tombstones = self._store.tombstones.values() if deletions_from is not None else ()
+        deleted = [
+            change
+            for owner, change in tombstones
+            if owner == owner_id and change.position.number >= (deletions_from or 0)
+        ]
         later = sorted(
             (change for change in changed + deleted if change.position > after),
             key=lambda change: change.position,

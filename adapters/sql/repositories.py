@@ -70,7 +70,12 @@ class SqlTodoRepository(TodoRepository):
         return int(row["floor"])
 
     def changes_after(
-        self, owner_id: UserId, after: ChangePosition, limit: int, *, deletions: bool = True
+        self,
+        owner_id: UserId,
+        after: ChangePosition,
+        limit: int,
+        *,
+        deletions_from: int | None = 0,
     ) -> Sequence[Change]:
         parameters = {
             "owner": owner_id.value,
@@ -83,7 +88,11 @@ class SqlTodoRepository(TodoRepository):
             for row in self._session.read(self._statements.changed_todos, parameters)
         ]
         tombstones = (
-            self._session.read(self._statements.deleted_todos, parameters) if deletions else ()
+            self._session.read(
+                self._statements.deleted_todos, {**parameters, "deletions_from": deletions_from}
+            )
+            if deletions_from is not None
+            else ()
         )
         deleted = [
             Change(ChangePosition(row["change_number"], row["todo_id"]), None, row["deleted_at"])

@@ -116,7 +116,9 @@ class Statements:
             )
             self.remove_todo = removed.add_cte(logged)
         self.changed_todos = _changes_after(todos_table, todos.id)
-        self.deleted_todos = _changes_after(tombstones_table, tombstones.todo_id)
+        self.deleted_todos = _changes_after(tombstones_table, tombstones.todo_id).where(
+            tombstones.change_number >= sa.bindparam("deletions_from", type_=sa.BigInteger())
+        )
         self.owners_with_changes = sa.union(
             _owners_with_changes(todos_table), _owners_with_changes(tombstones_table)
         )

@@ -52,10 +52,8 @@ class SyncTodos:
                 next_floor, next_taken_at = uow.todos.change_floor(), now
             else:
                 next_floor, next_taken_at = state.next_floor, state.next_taken_at
-            # A full sync (floor 0) holds nothing yet: no deletion concerns it, and one made
-            # while it pages comes in the next pass, from the floor its first page took.
             found = uow.todos.changes_after(
-                actor, state.reading_from, limit, deletions=state.floor > 0
+                actor, state.reading_from, limit, deletions_from=_deletions_from(state, next_floor)
             )
         page = found[:limit]
         more = len(found) > limit
@@ -75,3 +73,13 @@ class SyncTodos:
             more=more,
             floor=min(state.floor, next_floor) if more else next_floor,
         )
+
+
+def _deletions_from(state: SyncState, next_floor: int) -> int | None:
+    """Which deletions a page of a pass sends: from the pass's floor on; none on the first
+    page of a full sync (floor 0), whose device holds nothing yet; and on its later pages
+    those made since its first page read the log (`next_floor`): a todo sent on an earlier
+    page may be gone since, and the device must not keep it past the end of the pass."""
+    if state.floor > 0:
+        return state.floor
+    return None if state.after is None else next_floor

@@ -31,3 +31,24 @@ def test_a_full_sync_sends_no_deletions_of_todos_the_device_never_held(
     full = service.sync_todos(ALICE)
 
     assert ([t.id for t in full.todos], full.deleted) == ([kept.id], ())
+
+
+def test_a_todo_deleted_while_a_full_sync_pages_is_gone_when_the_pass_ends(
+    service: TodoService,
+) -> None:
+    """The device received it on an earlier page of its first pass: the deletion must come
+    before that pass ends, not only in the next one (found by test_sync_convergence)."""
+    gone = service.create_todo(ALICE, NewTodo(title="gone"))
+    kept = service.create_todo(ALICE, NewTodo(title="kept"))
+    first = service.sync_todos(ALICE, limit=1)
+    assert ([t.id for t in first.todos], first.more) == ([gone.id], True)
+
+    service.delete_todo(ALICE, gone.id)
+    held = {todo.id for todo in first.todos}
+    page = first
+    while page.more:
+        page = service.sync_todos(ALICE, page.token, limit=1)
+        held |= {todo.id for todo in page.todos}
+        held -= {deletion.todo_id for deletion in page.deleted}
+
+    assert held == {kept.id}
