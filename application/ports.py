@@ -100,6 +100,19 @@ class TodoRepository(Protocol):
         no tombstones); at most `limit + 1`."""
         ...
 
+    def floor_and_changes_after(
+        self,
+        owner_id: UserId,
+        after: ChangePosition,
+        limit: int,
+        *,
+        deletions_from: int | None = 0,
+    ) -> tuple[int, Sequence[Change]]:
+        """`change_floor()`, then `changes_after(...)`, as one read if it can: the floor is
+        never taken after the changes are read."""
+        floor = self.change_floor()
+        return floor, self.changes_after(owner_id, after, limit, deletions_from=deletions_from)
+
     def owners_with_changes(self, owner_ids: Collection[UserId], floor: int) -> set[UserId]:
         """Those of `owner_ids` with a change numbered `floor` or more (live updates ask)."""
         ...

@@ -77,12 +77,7 @@ class SqlTodoRepository(TodoRepository):
         *,
         deletions_from: int | None = 0,
     ) -> Sequence[Change]:
-        parameters = {
-            "owner": owner_id.value,
-            "after_number": after.number,
-            "after_id": after.todo_id,
-            "limit": limit + 1,
-        }
+        parameters = _position(owner_id, after, limit)
         changed = [
             Change(ChangePosition(row["change_number"], row["id"]), TODOS.load(row))
             for row in self._session.read(self._statements.changed_todos, parameters)
@@ -99,6 +94,37 @@ class SqlTodoRepository(TodoRepository):
             for row in tombstones
         ]
         return list(heapq.merge(changed, deleted, key=lambda change: change.position))[: limit + 1]
+
+    def floor_and_changes_after(
+        self,
+        owner_id: UserId,
+        after: ChangePosition,
+        limit: int,
+        *,
+        deletions_from: int | None = 0,
+    ) -> tuple[int, Sequence[Change]]:
+        statement = self._statements.floor_and_changes
+        if statement is None:
+            return super().floor_and_changes_after(
+                owner_id, after, limit, deletions_from=deletions_from
+            )
+        parameters = {
+            **_position(owner_id, after, limit),
+            "deletions_from": deletions_from or 0,
+            "with_deletions": deletions_from is not None,
+        }
+        rows = self._session.read(statement, parameters)
+        changes = sorted(
+            (
+                Change(ChangePosition(row["change_number"], row["id"]), None, row["deleted_at"])
+                if row["deleted_at"] is not None
+                else Change(ChangePosition(row["change_number"], row["id"]), TODOS.load(row))
+                for row in rows
+                if row["id"] is not None
+            ),
+            key=lambda change: change.position,
+        )
+        return int(rows[0]["floor"]), changes[: limit + 1]
 
     def owners_with_changes(self, owner_ids: Collection[UserId], floor: int) -> set[UserId]:
         if not owner_ids:
@@ -243,3 +269,13 @@ def _saved(todo: Todo) -> dict[str, object]:
 def _key(todo_id: TodoId, user_id: str, version: int) -> dict[str, object]:
     """The parameters that address one todo of one owner at one version."""
     return {"key_id": todo_id, "key_user_id": user_id, "key_version": version}
+
+
+def _position(owner_id: UserId, after: ChangePosition, limit: int) -> dict[str, object]:
+    """The parameters that read one owner's changes past `after`, `limit + 1` at most."""
+    return {
+        "owner": owner_id.value,
+        "after_number": after.number,
+        "after_id": after.todo_id,
+        "limit": limit + 1,
+    }

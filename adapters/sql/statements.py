@@ -119,6 +119,13 @@ class Statements:
         self.deleted_todos = _changes_after(tombstones_table, tombstones.todo_id).where(
             tombstones.change_number >= sa.bindparam("deletions_from", type_=sa.BigInteger())
         )
+        # A sync pass's first page: the floor and the changes in one round trip (PostgreSQL;
+        # SQLite's reads cost no round trip, and it has the floor in a table of its own).
+        self.floor_and_changes: sa.Select[Any] | None = (
+            None
+            if dialect_name == "sqlite"
+            else _floor_and_changes(self.change_floor, self.changed_todos, self.deleted_todos)
+        )
         self.owners_with_changes = sa.union(
             _owners_with_changes(todos_table), _owners_with_changes(tombstones_table)
         )
@@ -201,6 +208,31 @@ def _changes_after(table: sa.Table, todo_id: sa.Column[Any]) -> sa.Select[Any]:
         .order_by(number, todo_id)
         .limit(sa.bindparam("limit", type_=sa.Integer()))
     )
+
+
+def _floor_and_changes(
+    floor: sa.Select[Any], changed: sa.Select[Any], deleted: sa.Select[Any]
+) -> sa.Select[Any]:
+    """`floor`, `changed` and (with the parameter `with_deletions`) `deleted` as one
+    statement, read in its one snapshot: a row per change (a todo's columns, or a
+    tombstone's id, number and `deleted_at` with the rest NULL), each with the floor, or
+    the floor alone in a row of NULLs when nothing changed."""
+    rest = [column for column in todos_table.c if column.name not in ("id", "change_number")]
+    todo_rows = changed.with_only_columns(
+        todos.change_number,
+        todos.id,
+        *rest,
+        sa.cast(sa.null(), UtcDateTime()).label("deleted_at"),
+    )
+    tombstone_rows = deleted.with_only_columns(
+        tombstones.change_number,
+        tombstones.todo_id.label("id"),
+        *(sa.cast(sa.null(), column.type).label(column.name) for column in rest),
+        tombstones.deleted_at,
+    ).where(sa.bindparam("with_deletions", type_=sa.Boolean()))
+    changes = sa.union_all(todo_rows, tombstone_rows).cte("changes")
+    taken = floor.cte("taken")
+    return sa.select(taken.c.floor, changes).select_from(taken.outerjoin(changes, sa.true()))
 
 
 def _owners_with_changes(table: sa.Table) -> sa.Select[Any]:

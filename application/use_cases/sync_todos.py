@@ -46,15 +46,19 @@ class SyncTodos:
             raise InvalidValueError("limit", f"must be between 1 and {MAX_LIMIT}")
         now = self._clock.now().timestamp()
         state = SyncState(0, now) if token is None else self._tokens.open(token, actor, now)
+        deletions_from = _deletions_from(state)
         with self._unit_of_work() as uow:
             if state.after is None or state.next_floor is None or state.next_taken_at is None:
-                # A pass begins: the next one reads from a floor taken before this read.
-                next_floor, next_taken_at = uow.todos.change_floor(), now
+                # A pass begins: the next one reads from a floor taken no later than this read.
+                next_floor, found = uow.todos.floor_and_changes_after(
+                    actor, state.reading_from, limit, deletions_from=deletions_from
+                )
+                next_taken_at = now
             else:
                 next_floor, next_taken_at = state.next_floor, state.next_taken_at
-            found = uow.todos.changes_after(
-                actor, state.reading_from, limit, deletions_from=_deletions_from(state, next_floor)
-            )
+                found = uow.todos.changes_after(
+                    actor, state.reading_from, limit, deletions_from=deletions_from
+                )
         page = found[:limit]
         more = len(found) > limit
         if more:
@@ -75,11 +79,9 @@ class SyncTodos:
         )
 
 
-def _deletions_from(state: SyncState, next_floor: int) -> int | None:
+def _deletions_from(state: SyncState) -> int | None:
     """Which deletions a page of a pass sends: from the pass's floor on; none on the first
     page of a full sync (floor 0), whose device holds nothing yet; and on its later pages
     those made since its first page read the log (`next_floor`): a todo sent on an earlier
     page may be gone since, and the device must not keep it past the end of the pass."""
-    if state.floor > 0:
-        return state.floor
-    return None if state.after is None else next_floor
+    return state.floor if state.floor > 0 else state.next_floor

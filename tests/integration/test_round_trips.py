@@ -50,7 +50,7 @@ BUDGETS = {
     "move": 1,
     "bulk update": 4,
     "bulk delete": 5,
-    "changes since a sync token": 3,
+    "changes since a sync token": 1,
 }
 
 
