@@ -38,13 +38,16 @@ _UNDEFINED_FUNCTION = "42883"
 
 
 def _call(function: str, **parameters: str) -> sa.TextualSelect:
-    """`SELECT * FROM function(...)` with each parameter cast to its SQL type, read back
-    as rows of `todos`: the function's arguments in the order the migration declares them."""
+    """`SELECT <the todo's columns> FROM function(...)` with each parameter cast to its SQL
+    type, read back as rows of `todos`: the function's arguments in the order the migration
+    declares them."""
     arguments = ", ".join(f"CAST(:{name} AS {kind})" for name, kind in parameters.items())
-    # By name: a migration's added column stands last in the table, wherever the model has it.
-    typed = {column.name: column.type for column in todos_table.c}
-    call = f"SELECT * FROM {function}({arguments})"  # noqa: S608 - names from this module
-    return sa.text(call).columns(**typed)
+    # Named, in the model's order, and matched by position: matching a `*` by name cost
+    # SQLAlchemy a tenth of a millisecond a call (a migration's column stands last in the
+    # table, wherever the model has it).
+    columns = ", ".join(f'"{column.name}"' for column in todos_table.c)
+    call = f"SELECT {columns} FROM {function}({arguments})"  # noqa: S608 - names from here
+    return sa.text(call).columns(*todos_table.c)
 
 
 _ADD = _call(
