@@ -1,6 +1,10 @@
 """What every concern's settings share: the start-up error, list parsing, error lines."""
 
-from pydantic import ValidationError
+from typing import TypeVar
+
+from pydantic import SecretStr, ValidationError
+
+T = TypeVar("T")
 
 
 class ConfigurationError(Exception):
@@ -12,6 +16,13 @@ def split_list(value: object, sep: str | None = ",") -> object:
     if isinstance(value, str):
         return tuple(part.strip() for part in value.split(sep) if part.strip())
     return value
+
+
+def blank_means_unset(value: T) -> T | None:
+    """None for a blank setting (`JWT_ISSUER=`, as a deployment template leaves it), secret
+    or not; anything else unchanged."""
+    raw = value.get_secret_value() if isinstance(value, SecretStr) else value
+    return None if isinstance(raw, str) and not raw.strip() else value
 
 
 def one_line(error: ValidationError, *, as_variables: bool = True) -> str:

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import NoDecode
 
-from todo_service.entrypoints.settings.common import split_list
+from todo_service.entrypoints.settings.common import blank_means_unset, split_list
 
 # An origin as a browser sends it: lower case, no path, no trailing slash, no default port.
 _LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
@@ -165,7 +165,7 @@ class EdgeSettings(BaseModel):
     @field_validator("public_base_url", mode="before")
     @classmethod
     def _empty_url_means_unset(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+        return blank_means_unset(value)
 
     @field_validator("public_base_url")
     @classmethod

@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from todo_service.domain.quota import DEFAULT_MAX_TEXT_BYTES, DEFAULT_MAX_TODOS
+from todo_service.entrypoints.settings.common import blank_means_unset
 
 # An idempotency record past a month protects no retry a client still makes.
 MAX_IDEMPOTENCY_TTL_SECONDS = 30 * 86400
@@ -99,7 +100,7 @@ class LimitSettings(BaseModel):
     @field_validator("rate_limit_redis_url")
     @classmethod
     def _empty_redis_url_means_unset(cls, value: SecretStr | None) -> SecretStr | None:
-        return None if value is not None and not value.get_secret_value().strip() else value
+        return blank_means_unset(value)
 
     @field_validator("rate_limit_redis_url")
     @classmethod

@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from todo_service.entrypoints.logging_setup import LogFormat
+from todo_service.entrypoints.settings.common import blank_means_unset
 
 
 class ObservabilitySettings(BaseModel):
@@ -42,4 +43,4 @@ class ObservabilitySettings(BaseModel):
     @field_validator("metrics_port", mode="before")
     @classmethod
     def _empty_port_means_off(cls, value: object) -> object:
-        return None if isinstance(value, str) and not value.strip() else value
+        return blank_means_unset(value)

@@ -14,7 +14,7 @@ from todo_service.adapters.jwt.config import (
     MAX_JWKS_TIMEOUT_SECONDS,
     MAX_LEEWAY_SECONDS,
 )
-from todo_service.entrypoints.settings.common import split_list
+from todo_service.entrypoints.settings.common import blank_means_unset, split_list
 
 # A deactivation must take effect within minutes, whatever the cache says.
 MAX_USER_CACHE_SECONDS = 300
@@ -133,8 +133,7 @@ class TokenSettings(BaseModel):
     def _empty_token_setting_means_unset(
         cls, value: str | SecretStr | None
     ) -> str | SecretStr | None:
-        raw = value.get_secret_value() if isinstance(value, SecretStr) else value
-        return None if raw is not None and not raw.strip() else value
+        return blank_means_unset(value)
 
 
 def derived_cursor_secret(settings: TokenSettings) -> bytes | None:
