@@ -37,12 +37,13 @@ def storage_errors() -> Iterator[None]:
     try:
         yield
     except exc.SQLAlchemyError as error:
-        if isinstance(error, exc.DBAPIError) and sqlstate(error) == _QUERY_CANCELED:
+        code = sqlstate(error) if isinstance(error, exc.DBAPIError) else None
+        if code == _QUERY_CANCELED:
             raise StatementTimeoutError from error
-        if isinstance(error, exc.DBAPIError) and sqlstate(error) in _LOST_A_RACE:
+        if code in _LOST_A_RACE:
             # Retried like a write that found its todo moved on (retry_stale_writes).
             raise StaleWriteError from error
-        if isinstance(error, exc.DBAPIError) and sqlstate(error) == _READ_ONLY_TRANSACTION:
+        if code == _READ_ONLY_TRANSACTION:
             # A 503 that passes once the database takes writes again, not a 500.
             raise StorageUnavailableError("read_only") from error
         if is_unavailable(error):

@@ -79,8 +79,7 @@ class SqlTodoRepository(TodoRepository):
     ) -> Sequence[Change]:
         parameters = _position(owner_id, after, limit)
         changed = [
-            Change(ChangePosition(row["change_number"], row["id"]), TODOS.load(row))
-            for row in self._session.read(self._statements.changed_todos, parameters)
+            _change(row) for row in self._session.read(self._statements.changed_todos, parameters)
         ]
         tombstones = (
             self._session.read(
@@ -89,10 +88,7 @@ class SqlTodoRepository(TodoRepository):
             if deletions_from is not None
             else ()
         )
-        deleted = [
-            Change(ChangePosition(row["change_number"], row["todo_id"]), None, row["deleted_at"])
-            for row in tombstones
-        ]
+        deleted = [_change(row, "todo_id") for row in tombstones]
         return list(heapq.merge(changed, deleted, key=lambda change: change.position))[: limit + 1]
 
     def floor_and_changes_after(
@@ -114,14 +110,9 @@ class SqlTodoRepository(TodoRepository):
             "with_deletions": deletions_from is not None,
         }
         rows = self._session.read(statement, parameters)
+        # A row without an id is the floor alone: nothing changed.
         changes = sorted(
-            (
-                Change(ChangePosition(row["change_number"], row["id"]), None, row["deleted_at"])
-                if row["deleted_at"] is not None
-                else Change(ChangePosition(row["change_number"], row["id"]), TODOS.load(row))
-                for row in rows
-                if row["id"] is not None
-            ),
+            (_change(row) for row in rows if row["id"] is not None),
             key=lambda change: change.position,
         )
         return int(rows[0]["floor"]), changes[: limit + 1]
@@ -279,3 +270,13 @@ def _position(owner_id: UserId, after: ChangePosition, limit: int) -> dict[str, 
         "after_id": after.todo_id,
         "limit": limit + 1,
     }
+
+
+def _change(row: RowMapping, todo_id: str = "id") -> Change:
+    """A row of the change log: a tombstone's when it has a `deleted_at`, else a todo's,
+    as it is now; its todo's id in the column `todo_id`."""
+    position = ChangePosition(row["change_number"], row[todo_id])
+    deleted_at = row.get("deleted_at")
+    if deleted_at is not None:
+        return Change(position, None, deleted_at)
+    return Change(position, TODOS.load(row))
