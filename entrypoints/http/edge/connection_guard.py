@@ -193,6 +193,10 @@ class GuardedHttpProtocol(HttpToolsProtocol):
     - **A client must take its answer**: one that takes none of what is waiting to be
       sent for `send_timeout_seconds` (the transport stays over its high-water mark) is
       disconnected. uvicorn would wait for it for ever, holding the answer in memory.
+      Answers that all fit in the socket's buffers (a few MB on Linux) leave the worker
+      nothing to send: the connection ends as an idle one does, after the keep-alive
+      timeout, and the kernel keeps those bytes until the client reads them or its
+      retries give up.
     - **While the worker drains** before it stops (`SERVER_DRAINING`), every answer
       closes its connection (`Connection: close`).
 
