@@ -15,6 +15,7 @@ from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
 
+from todo_service.adapters.sql.session import Columns
 from todo_service.adapters.sql.tables import idempotency_keys_table, todos_table, users_table
 from todo_service.application.idempotency import IdempotencyRecord
 from todo_service.application.listing import fold_case
@@ -33,7 +34,7 @@ class TableMapping(Generic[T]):
         kind: type[T],
         table: sa.Table,
         stored: Mapping[str, Callable[[T], object] | None],
-        loaded: Mapping[str, Callable[[sa.RowMapping], object]],
+        loaded: Mapping[str, Callable[[Columns], object]],
     ) -> None:
         names = [field.name for field in fields(kind)]  # type: ignore[arg-type]
         columns = [column.name for column in table.columns]
@@ -70,7 +71,7 @@ class TableMapping(Generic[T]):
                 continue  # the column needs a field the change leaves alone
         return values
 
-    def load(self, columns: sa.RowMapping) -> T:
+    def load(self, columns: Columns) -> T:
         """The domain object stored in a row; straight from the columns, no row model between."""
         return self._kind(**{name: get(columns) for name, get in self._loaded})
 
@@ -79,7 +80,7 @@ def _owner(todo: Todo | IdempotencyRecord) -> str:
     return todo.owner_id.value
 
 
-def _owner_of(columns: sa.RowMapping) -> UserId:
+def _owner_of(columns: Columns) -> UserId:
     return UserId(columns["user_id"])
 
 

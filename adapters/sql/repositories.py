@@ -3,7 +3,6 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy import RowMapping
 
 from todo_service.adapters.sql.listing import (
     MATCHING,
@@ -14,7 +13,7 @@ from todo_service.adapters.sql.listing import (
     matching_listing,
 )
 from todo_service.adapters.sql.mapping import IDEMPOTENCY_KEYS, TODOS, USERS
-from todo_service.adapters.sql.session import SqlSession
+from todo_service.adapters.sql.session import Columns, SqlSession
 from todo_service.adapters.sql.statements import statements
 from todo_service.application.changes import Change, ChangePosition
 from todo_service.application.errors import StaleWriteError
@@ -149,10 +148,11 @@ class SqlTodoRepository(TodoRepository):
         self, owner_id: UserId, filters: TodoFilters, *, for_update: bool = False
     ) -> Sequence[Todo]:
         listing = matching_listing(owner_id, filters, for_update=for_update)
-        if for_update:
-            rows = self._session.read_for_update(listing.statement, listing.parameters)
-        else:
-            rows = self._read(listing, filters)
+        rows: Sequence[Columns] = (
+            self._session.read_for_update(listing.statement, listing.parameters)
+            if for_update
+            else self._read(listing, filters)
+        )
         return [TODOS.load(row) for row in rows]
 
     def find(self, owner_id: UserId, query: TodoQuery) -> Sequence[Todo]:
@@ -174,7 +174,7 @@ class SqlTodoRepository(TodoRepository):
             return [], self.count(owner_id, query.filters)  # past the last page
         return [TODOS.load(row) for row in rows], int(rows[0][TOTAL])
 
-    def _read(self, listing: Listing, filters: TodoFilters) -> Sequence[RowMapping]:
+    def _read(self, listing: Listing, filters: TodoFilters) -> Sequence[Columns]:
         # Only a search is bounded by the search timeout: its cost is the one that
         # depends on a pattern the caller chose and on other users' rows (the trigram
         # index spans every title). Any other listing reads one user's rows by their
@@ -272,7 +272,7 @@ def _position(owner_id: UserId, after: ChangePosition, limit: int) -> dict[str, 
     }
 
 
-def _change(row: RowMapping, todo_id: str = "id") -> Change:
+def _change(row: sa.RowMapping, todo_id: str = "id") -> Change:
     """A row of the change log: a tombstone's when it has a `deleted_at`, else a todo's,
     as it is now; its todo's id in the column `todo_id`."""
     position = ChangePosition(row["change_number"], row[todo_id])

@@ -1,13 +1,20 @@
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import Executable, Select
 
+from todo_service.adapters.sql.bounded_reads import read_bounded
 from todo_service.adapters.sql.errors import storage_errors
 
 # One row's values, or a list of them (an executemany).
 Params = Mapping[str, Any] | Sequence[Mapping[str, Any]] | None
+
+
+class Columns(Protocol):
+    """A row's values by column name: SQLAlchemy's RowMapping, or a bounded read's dict."""
+
+    def __getitem__(self, name: str, /) -> Any: ...
 
 
 class SqlSession:
@@ -47,27 +54,20 @@ class SqlSession:
         with storage_errors():
             return self._connection.execute(statement, parameters).mappings().all()
 
-    def read_search(
-        self, statement: Executable, parameters: Params = None
-    ) -> Sequence[sa.RowMapping]:
+    def read_search(self, statement: Executable, parameters: Params = None) -> Sequence[Columns]:
         """Rows of a search, stopped (StatementTimeoutError) past `search_timeout_ms`.
 
-        PostgreSQL bounds it with `SET LOCAL statement_timeout`, which lives as long as a
-        transaction, so outside one the listing runs in a transaction of its own, ended
-        at once with a COMMIT (a ROLLBACK would make psycopg forget its prepared
-        statements). Transaction-scoped, it holds behind PgBouncer in transaction mode
-        too, where a session's SET would reach other clients. Inside a transaction, or
-        without a timeout (SQLite), it is `read`.
+        On PostgreSQL, outside a transaction, the bound and the listing go out together,
+        one round trip (`bounded_reads`). Inside a transaction, or without a timeout
+        (SQLite), it is `read`.
         """
         timeout = self._search_timeout_ms
         if timeout is None or not self._outside_transaction:
             return self.read(statement, parameters)
-        self._begin()
+        if not isinstance(statement, Select) or not isinstance(parameters, Mapping):
+            raise TypeError("a bounded read is one SELECT with one set of parameters")
         with storage_errors():
-            self._connection.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout)}")
-        rows = self.read(statement, parameters)
-        self.commit()
-        return rows
+            return read_bounded(self._connection, statement, parameters, timeout)
 
     def read_for_update(
         self, statement: Executable, parameters: Params = None

@@ -30,7 +30,7 @@ def test_a_todo_goes_to_its_columns_and_comes_back_equal() -> None:
         Priority.HIGH.rank,
         "buy milk",
     )
-    assert TODOS.load(values) == todo  # type: ignore[arg-type]
+    assert TODOS.load(values) == todo
 
 
 def test_a_column_without_a_field_or_a_rule_stops_the_import() -> None:
