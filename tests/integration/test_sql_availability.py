@@ -15,6 +15,7 @@ from todo_service.adapters.sql import (
     build_engine,
     probe,
 )
+from todo_service.application import TodoFilters, TodoQuery
 from todo_service.application.errors import StorageUnavailableError
 from todo_service.domain import User, UserId
 
@@ -141,6 +142,31 @@ def test_a_connection_lost_inside_a_unit_of_work_is_storage_unavailable(
 
     with SqlUnitOfWork(sut) as uow:
         assert uow.users.get(NOBODY) is None
+
+
+def test_a_search_whose_connection_is_lost_is_storage_unavailable_and_the_pool_replaces_it(
+    postgres_admin: str, postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A search goes out in a pipeline on the driver's own connection, past SQLAlchemy:
+    # its lost connection must still be a 503, and be thrown away, not handed out again.
+    sut = build_engine(
+        postgres_url,
+        SqlEngineOptions(pool_size=1, max_overflow=0, ping_idle_seconds=3600),
+    )
+    search = TodoQuery(filters=TodoFilters(title_contains="milk"))
+    try:
+        lost = _backend_pid(sut)
+        with SqlUnitOfWork(sut, search_timeout_ms=1000) as uow:
+            _terminate(postgres_admin, lost)
+            with pytest.raises(StorageUnavailableError):
+                uow.todos.find_with_total(ALICE, search)
+        with SqlUnitOfWork(sut, search_timeout_ms=1000) as uow:
+            assert uow.todos.find_with_total(ALICE, search) == ([], 0)
+        assert _backend_pid(sut) != lost
+        # Thrown away as lost, not found broken when the pool tried to reset it.
+        assert not [r for r in caplog.records if r.name.startswith("sqlalchemy.pool")]
+    finally:
+        sut.dispose()
 
 
 def test_a_connection_lost_before_commit_is_storage_unavailable_and_stores_nothing(
