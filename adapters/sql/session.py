@@ -25,12 +25,13 @@ class SqlSession:
     bind parameters: statements built once and executed with values skip
     SQLAlchemy's per-call construction (a third of a create's CPU).
 
-    The method says whether a statement needs the transaction: `read` does not
-    (`read_search` brings its own); `write`, `write_returning`, `write_count` and
-    `read_for_update` do, and the first of them begins it. With `lazy_transaction`,
-    reads before it run in autocommit: a read-only unit of work then costs no BEGIN and
-    no ROLLBACK round trip. Under READ COMMITTED every statement takes its own snapshot
-    anyway, so reads before the transaction see nothing a read inside it would not.
+    The method says whether a statement needs the transaction: `read` and `read_search`
+    do not (a search runs in an implicit transaction of its own); `write`,
+    `write_returning`, `write_count` and `read_for_update` do, and the first of them
+    begins it. With `lazy_transaction`, reads before it run in autocommit: a read-only
+    unit of work then costs no BEGIN and no ROLLBACK round trip. Under READ COMMITTED
+    every statement takes its own snapshot anyway, so reads before the transaction see
+    nothing a read inside it would not.
     """
 
     def __init__(

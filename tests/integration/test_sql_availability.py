@@ -159,9 +159,9 @@ def test_a_search_whose_connection_is_lost_is_storage_unavailable_and_the_pool_r
         with SqlUnitOfWork(sut, search_timeout_ms=1000) as uow:
             _terminate(postgres_admin, lost)
             with pytest.raises(StorageUnavailableError):
-                uow.todos.find_with_total(ALICE, search)
+                uow.todos.find_with_total(NOBODY, search)
         with SqlUnitOfWork(sut, search_timeout_ms=1000) as uow:
-            assert uow.todos.find_with_total(ALICE, search) == ([], 0)
+            assert uow.todos.find_with_total(NOBODY, search) == ([], 0)
         assert _backend_pid(sut) != lost
         # Thrown away as lost, not found broken when the pool tried to reset it.
         assert not [r for r in caplog.records if r.name.startswith("sqlalchemy.pool")]
