@@ -248,6 +248,11 @@ class TodoWrites(Protocol):
         their usage; TodoNotFoundError and VersionConflictError as `change`."""
         ...
 
+    def remove_matching(self, owner_id: UserId, filters: TodoFilters, *, now: datetime) -> int:
+        """Delete every one of the owner's todos that `filters` match (`TodoFilters.matches`;
+        all of them with none set), as `remove` deletes one, all or none; return how many."""
+        ...
+
     def move(
         self,
         owner_id: UserId,

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from todo_service.application.idempotency import IdempotencyRecord
+from todo_service.application.listing import TodoFilters
 from todo_service.application.ports import TOGGLE, TodoWrites, Toggle, UnitOfWork
 from todo_service.application.use_cases.common import (
     admit_change,
@@ -88,6 +89,15 @@ class StepwiseTodoWrites(TodoWrites):
         release_todos(uow, owner_id, [todo])
         uow.todos.remove(todo, now)
         uow.commit()
+
+    def remove_matching(self, owner_id: UserId, filters: TodoFilters, *, now: datetime) -> int:
+        uow = self._uow
+        found = uow.todos.matching(owner_id, filters, for_update=True)
+        if found:
+            release_todos(uow, owner_id, found)
+            uow.todos.remove_all(found, now)
+            uow.commit()
+        return len(found)
 
     def move(
         self,

@@ -45,6 +45,14 @@ if set(_FILTERS) != {field.name for field in fields(TodoFilters)}:
     raise TypeError(f"{__name__}: every field of TodoFilters needs its clause in _FILTERS")
 
 
+def matching(
+    owner_id: UserId, filters: TodoFilters
+) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
+    """The clauses that match `filters` among the owner's todos, and their parameters."""
+    values = _filter_values(filters)
+    return _where(frozenset(values)), {**values, "owner": owner_id.value}
+
+
 def _filter_values(filters: TodoFilters) -> dict[str, Any]:
     """The parameters of the filters that are set."""
     return {

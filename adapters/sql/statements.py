@@ -41,6 +41,19 @@ _TODO_KEY = (
 _AT_VERSION = todos.version == column_parameter(todos.version, "key_version")
 
 
+# The change log's number of a write on PostgreSQL: the writing transaction's id.
+POSTGRES_CHANGE_NUMBER: sa.ColumnElement[int] = sa.cast(
+    sa.cast(sa.func.pg_current_xact_id(), sa.Text()), sa.BigInteger()
+)
+
+
+def todo_text_bytes(dialect_name: str) -> sa.ColumnElement[int]:
+    """A todo's text as the quota counts it (QUOTA_TEXT_FIELDS), column by column: a field
+    added there is counted here too, or refused if its column is not text."""
+    text_length = partial(_text_bytes, dialect_name)
+    return _sum_of(text_length(todos[name]) for name in QUOTA_TEXT_FIELDS)
+
+
 class Statements:
     """The statements of one dialect (ON CONFLICT and RETURNING are spelled per dialect)."""
 
@@ -64,9 +77,7 @@ class Statements:
             )
             self.change_floor = sa.select((clock.value + 1).label("floor"))
         else:
-            change_number = sa.cast(
-                sa.cast(sa.func.pg_current_xact_id(), sa.Text()), sa.BigInteger()
-            )
+            change_number = POSTGRES_CHANGE_NUMBER
             numbered = {"change_number": change_number}
             # Every transaction still running has an id at least its snapshot's xmin, and
             # every later one a greater id: no change committed from now on is below it.
@@ -148,10 +159,7 @@ class Statements:
                 "text_bytes": usage.text_bytes + moved.excluded.text_bytes,
             },
         ).returning(usage.todos, usage.text_bytes)
-        # The text the domain counts (QUOTA_TEXT_FIELDS), column by column: a field added
-        # there is counted here too, or refused below if its column is not text.
-        text_length = partial(_text_bytes, dialect_name)
-        text = _sum_of(text_length(todos[name]) for name in QUOTA_TEXT_FIELDS)
+        text = todo_text_bytes(dialect_name)
         self.usage = sa.select(
             sa.func.count().label("todos"),
             sa.func.coalesce(sa.func.sum(text), 0).label("text_bytes"),

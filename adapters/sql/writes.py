@@ -13,16 +13,26 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import ColumnElement
 
 from todo_service.adapters.sql.errors import sqlstate
+from todo_service.adapters.sql.listing import matching
 from todo_service.adapters.sql.mapping import IDEMPOTENCY_KEYS, TODOS, USERS
 from todo_service.adapters.sql.session import SqlSession
-from todo_service.adapters.sql.tables import todos_table
+from todo_service.adapters.sql.statements import (
+    POSTGRES_CHANGE_NUMBER,
+    column_parameter,
+    todo_text_bytes,
+)
+from todo_service.adapters.sql.tables import todos_table, tombstones_table, user_usage_table
+from todo_service.adapters.sql.types import UtcDateTime
 from todo_service.application.idempotency import IdempotencyRecord
+from todo_service.application.listing import TodoFilters
 from todo_service.application.plain import plain
 from todo_service.application.ports import TOGGLE, TodoWrites, Toggle
 from todo_service.domain import Placement, Quota, Todo, TodoChanges, TodoId, User, UserId
@@ -174,6 +184,14 @@ class PostgresTodoWrites(TodoWrites):
         if self._settled(_REMOVE, parameters) is None:
             self._in_steps.remove(owner_id, todo_id, now=now, expected_version=expected_version)
 
+    def remove_matching(self, owner_id: UserId, filters: TodoFilters, *, now: datetime) -> int:
+        # Nothing to settle: every matching todo goes, whatever its version. Under READ
+        # COMMITTED the DELETE checks the filters again on a row changed meanwhile.
+        clauses, parameters = matching(owner_id, filters)
+        statement = _removal_of_matching(tuple(clauses))
+        [row] = self._session.write_alone(statement, {**parameters, "deleted_at": now})
+        return int(row[_REMOVED])
+
     def move(
         self,
         owner_id: UserId,
@@ -226,6 +244,39 @@ class PostgresTodoWrites(TodoWrites):
                 return None
             raise
         return TODOS.load(row)
+
+
+_REMOVED = "removed"
+
+
+@lru_cache(maxsize=64)  # one per set of filters used; the clauses are built once each
+def _removal_of_matching(clauses: tuple[ColumnElement[bool], ...]) -> sa.Select[Any]:
+    """One statement, a transaction of its own: the matching todos deleted, each leaving
+    its tombstone, and taken out of their owner's usage; as `StepwiseTodoWrites` does."""
+    todos, usage = todos_table.c, user_usage_table.c
+    gone = (
+        sa.delete(todos_table)
+        .where(*clauses)
+        .returning(todos.id, todos.user_id, todo_text_bytes("postgresql").label("text_bytes"))
+        .cte("gone")
+    )
+    deleted_at = sa.bindparam("deleted_at", type_=UtcDateTime())
+    logged = sa.insert(tombstones_table).from_select(
+        ["todo_id", "user_id", "change_number", "deleted_at"],
+        sa.select(gone.c.id, gone.c.user_id, POSTGRES_CHANGE_NUMBER, deleted_at),
+    )
+    count = sa.select(sa.func.count()).select_from(gone).scalar_subquery()
+    freed = sa.select(sa.func.coalesce(sa.func.sum(gone.c.text_bytes), 0)).scalar_subquery()
+    released = (
+        sa.update(user_usage_table)
+        .where(usage.user_id == column_parameter(usage.user_id, "owner"))
+        .values(todos=usage.todos - count, text_bytes=usage.text_bytes - freed)
+    )
+    return (
+        sa.select(sa.func.count().label(_REMOVED))
+        .select_from(gone)
+        .add_cte(logged.cte("logged"), released.cte("released"))
+    )
 
 
 def _json(values: Mapping[str, Any]) -> str:

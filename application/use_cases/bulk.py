@@ -10,7 +10,7 @@ from dataclasses import fields
 from todo_service.application.listing import TodoFilters
 from todo_service.application.ports import Clock, UnitOfWorkFactory
 from todo_service.application.rate_limits import NO_RATE_LIMITS, Access, RateLimits
-from todo_service.application.use_cases.common import release_todos, retry_stale_writes
+from todo_service.application.use_cases.common import retry_stale_writes
 from todo_service.domain import UNSET, InvalidValueError, TodoChanges, UserId
 
 # What one value can sensibly be for every todo of a selection ("mark all as complete",
@@ -46,12 +46,7 @@ class DeleteTodos:
 
         def attempt() -> int:
             with self._unit_of_work() as uow:
-                found = uow.todos.matching(actor, filters, for_update=True)
-                if found:
-                    release_todos(uow, actor, found)
-                    uow.todos.remove_all(found, self._clock.now())
-                    uow.commit()
-                return len(found)
+                return uow.writes.remove_matching(actor, filters, now=self._clock.now())
 
         return retry_stale_writes(attempt)
 

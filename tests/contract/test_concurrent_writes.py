@@ -3,15 +3,19 @@
 Real threads, each with its own unit of work (and, on SQL, its own connection).
 """
 
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.contract.conftest import Backend
 from tests.factories import ALICE, T0, todo_service
+from todo_service.application.changes import ChangePosition
+from todo_service.application.listing import TodoFilters
 from todo_service.application.use_cases import ListTodosRequest
-from todo_service.domain import Edge, NewTodo, TodoChanges, User, UserId
+from todo_service.domain import Edge, NewTodo, TodoChanges, TodoNotFoundError, User, UserId
 
 TOGGLES = 40
 THREADS = 8
+_START = ChangePosition(-1, uuid.UUID(int=0))
 
 
 def test_forty_concurrent_toggles_of_one_todo_give_exactly_forty_flips(
@@ -91,3 +95,40 @@ def test_moves_racing_patches_and_deletes_of_one_users_todos_all_land(
     assert {todo.id for todo in remaining} == {todo.id for todo in todos}
     with core_backend.unit_of_work() as uow:
         assert uow.users.change_usage(ALICE, 0, 0) == uow.todos.usage(ALICE)
+
+
+def test_clearing_completed_todos_racing_toggles_and_moves_loses_nothing(
+    core_backend: Backend,
+) -> None:
+    """A bulk removal deletes what matches when it runs, while toggles and moves of the
+    same todos land before or after it: every todo is either removed once (counted) or
+    still there, and the usage counter agrees with the todos left."""
+    sut = todo_service(core_backend.unit_of_work)
+    todos = [
+        sut.create_todo(ALICE, NewTodo(title=f"todo {n}", completed=n % 2 == 0)) for n in range(12)
+    ]
+    done = TodoFilters(completed=True)
+
+    def write(n: int) -> int:
+        todo = todos[n % len(todos)]
+        try:
+            if n % 4 == 0:
+                return sut.delete_todos(ALICE, done)
+            if n % 4 == 1:
+                sut.move_todo(ALICE, todo.id, Edge.START)
+            else:
+                sut.toggle_todo(ALICE, todo.id)
+        except TodoNotFoundError:
+            pass  # removed by a clearing that came first
+        return 0
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        removed = sum(pool.map(write, range(48)))
+
+    remaining = sut.list_todos(ALICE, ListTodosRequest(limit=100)).items
+    assert removed + len(remaining) == len(todos)
+    with core_backend.unit_of_work() as uow:
+        assert uow.users.change_usage(ALICE, 0, 0) == uow.todos.usage(ALICE)
+        changes = uow.todos.changes_after(ALICE, _START, 100)
+    gone = {change.position.todo_id for change in changes if change.todo is None}
+    assert gone == {todo.id for todo in todos} - {todo.id for todo in remaining}

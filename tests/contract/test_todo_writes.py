@@ -8,6 +8,7 @@ stored: a rule restated wrongly in SQL fails here.
 """
 
 import uuid
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -271,6 +272,45 @@ def test_a_removal_leaves_a_tombstone_and_frees_the_usage(backend: Backend) -> N
         assert (uow.todos.usage(ALICE).todos, uow.users.change_usage(ALICE, 0, 0).todos) == (0, 0)
         [change] = uow.todos.changes_after(ALICE, _START, 10)
     assert (change.todo, change.position.todo_id) == (None, todo.id)
+
+
+FILTERS = st.builds(
+    TodoFilters,
+    completed=st.one_of(st.none(), st.booleans()),
+    priority=st.one_of(st.none(), st.sampled_from(Priority)),
+    title_contains=st.one_of(st.none(), st.sampled_from(["a", "Milk", "%", "_"])),
+    due_before=st.one_of(st.none(), INSTANTS),
+)
+
+
+@_PROPERTY
+@given(news=st.lists(NEW_TODOS, min_size=1, max_size=6), filters=FILTERS)
+def test_a_removal_of_matching_todos_removes_exactly_those_the_filters_match(
+    backend: Backend, news: list[NewTodo], filters: TodoFilters
+) -> None:
+    """Each goes as `remove` takes one: a tombstone, and out of the owner's usage; those
+    the filters do not match, and another user's, stay as they were."""
+    owner, other = (UserId(f"{who}-{uuid.uuid4().hex}") for who in ("clearer", "bystander"))
+    with backend.unit_of_work() as uow:
+        mine = [_added(uow, new, owner=owner) for new in news]
+        theirs = [_added(uow, new, owner=other) for new in news]
+    doomed = {todo.id for todo in mine if filters.matches(todo)}
+
+    with backend.unit_of_work() as uow:
+        assert uow.writes.remove_matching(owner, filters, now=T0) == len(doomed)
+
+    with backend.unit_of_work() as uow:
+        assert _by_id(uow.todos.matching(owner, TodoFilters())) == _by_id(
+            todo for todo in mine if todo.id not in doomed
+        )
+        assert _by_id(uow.todos.matching(other, TodoFilters())) == _by_id(theirs)
+        assert uow.users.change_usage(owner, 0, 0) == uow.todos.usage(owner)
+        changes = uow.todos.changes_after(owner, _START, 100)
+    assert {change.position.todo_id for change in changes if change.todo is None} == doomed
+
+
+def _by_id(todos: Iterable[Todo]) -> dict[TodoId, Todo]:
+    return {todo.id: todo for todo in todos}
 
 
 PLACES: list[Edge | type[Before] | type[After]] = [*Edge, Before, After]

@@ -49,7 +49,7 @@ BUDGETS = {
     "delete": 1,
     "move": 1,
     "bulk update": 4,
-    "bulk delete": 5,
+    "bulk delete": 1,
     "changes since a sync token": 1,
 }
 
