@@ -45,12 +45,16 @@ if set(_FILTERS) != {field.name for field in fields(TodoFilters)}:
     raise TypeError(f"{__name__}: every field of TodoFilters needs its clause in _FILTERS")
 
 
-def matching(
-    owner_id: UserId, filters: TodoFilters
-) -> tuple[list[ColumnElement[bool]], dict[str, Any]]:
-    """The clauses that match `filters` among the owner's todos, and their parameters."""
+def matching(owner_id: UserId, filters: TodoFilters) -> tuple[frozenset[str], dict[str, Any]]:
+    """Which of `filters` are set (for `matching_clauses`), and the parameters of the
+    clauses that match them among the owner's todos."""
     values = _filter_values(filters)
-    return _where(frozenset(values)), {**values, "owner": owner_id.value}
+    return frozenset(values), {**values, "owner": owner_id.value}
+
+
+def matching_clauses(filters: frozenset[str]) -> list[ColumnElement[bool]]:
+    """The owner's todos that the filters named match: a statement's WHERE."""
+    return _where(filters)
 
 
 def _filter_values(filters: TodoFilters) -> dict[str, Any]:

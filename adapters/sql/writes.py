@@ -13,15 +13,14 @@ import json
 import logging
 from collections.abc import Mapping
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import ColumnElement
 
 from todo_service.adapters.sql.errors import sqlstate
-from todo_service.adapters.sql.listing import matching
+from todo_service.adapters.sql.listing import matching, matching_clauses
 from todo_service.adapters.sql.mapping import IDEMPOTENCY_KEYS, TODOS, USERS
 from todo_service.adapters.sql.session import SqlSession
 from todo_service.adapters.sql.statements import (
@@ -187,8 +186,8 @@ class PostgresTodoWrites(TodoWrites):
     def remove_matching(self, owner_id: UserId, filters: TodoFilters, *, now: datetime) -> int:
         # Nothing to settle: every matching todo goes, whatever its version. Under READ
         # COMMITTED the DELETE checks the filters again on a row changed meanwhile.
-        clauses, parameters = matching(owner_id, filters)
-        statement = _removal_of_matching(tuple(clauses))
+        used, parameters = matching(owner_id, filters)
+        statement = _removal_of_matching(used)
         [row] = self._session.write_alone(statement, {**parameters, "deleted_at": now})
         return int(row[_REMOVED])
 
@@ -249,14 +248,14 @@ class PostgresTodoWrites(TodoWrites):
 _REMOVED = "removed"
 
 
-@lru_cache(maxsize=64)  # one per set of filters used; the clauses are built once each
-def _removal_of_matching(clauses: tuple[ColumnElement[bool], ...]) -> sa.Select[Any]:
+@cache  # one per set of filters used, as the listings are (listing.py)
+def _removal_of_matching(filters: frozenset[str]) -> sa.Select[Any]:
     """One statement, a transaction of its own: the matching todos deleted, each leaving
     its tombstone, and taken out of their owner's usage; as `StepwiseTodoWrites` does."""
     todos, usage = todos_table.c, user_usage_table.c
     gone = (
         sa.delete(todos_table)
-        .where(*clauses)
+        .where(*matching_clauses(filters))
         .returning(todos.id, todos.user_id, todo_text_bytes("postgresql").label("text_bytes"))
         .cte("gone")
     )
