@@ -248,6 +248,14 @@ class TodoWrites(Protocol):
         their usage; TodoNotFoundError and VersionConflictError as `change`."""
         ...
 
+    def change_matching(
+        self, owner_id: UserId, filters: TodoFilters, changes: TodoChanges, *, now: datetime
+    ) -> int:
+        """Apply `changes` to every one of the owner's todos that `filters` match, as
+        `change` applies them to one, all or none; return how many changed (a todo the
+        change leaves as it was is not counted and keeps its version)."""
+        ...
+
     def remove_matching(self, owner_id: UserId, filters: TodoFilters, *, now: datetime) -> int:
         """Delete every one of the owner's todos that `filters` match (`TodoFilters.matches`;
         all of them with none set), as `remove` deletes one, all or none; return how many."""

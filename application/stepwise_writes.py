@@ -90,6 +90,17 @@ class StepwiseTodoWrites(TodoWrites):
         uow.todos.remove(todo, now)
         uow.commit()
 
+    def change_matching(
+        self, owner_id: UserId, filters: TodoFilters, changes: TodoChanges, *, now: datetime
+    ) -> int:
+        uow = self._uow
+        found = uow.todos.matching(owner_id, filters, for_update=True)
+        changed = [new for todo in found if (new := todo.changed(changes, now)) is not todo]
+        if changed:
+            uow.todos.save_all(changed)
+            uow.commit()
+        return len(changed)
+
     def remove_matching(self, owner_id: UserId, filters: TodoFilters, *, now: datetime) -> int:
         uow = self._uow
         found = uow.todos.matching(owner_id, filters, for_update=True)

@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
 
 from todo_service.adapters.sql.errors import sqlstate
 from todo_service.adapters.sql.listing import matching, matching_clauses
@@ -183,6 +184,24 @@ class PostgresTodoWrites(TodoWrites):
         if self._settled(_REMOVE, parameters) is None:
             self._in_steps.remove(owner_id, todo_id, now=now, expected_version=expected_version)
 
+    def change_matching(
+        self, owner_id: UserId, filters: TodoFilters, changes: TodoChanges, *, now: datetime
+    ) -> int:
+        # Each matching todo through todo_change_v1, in one statement: one that any of them
+        # does not settle (a version at its maximum, an inactive owner) is done in steps.
+        used, parameters = matching(owner_id, filters)
+        parameters |= {
+            "changes": _json(TODOS.values_of(changes.given())),
+            "now": now,
+            # A bulk change leaves text alone (BULK_FIELDS): no quota is consulted, as in
+            # the steps.
+            "max_text_bytes": None,
+        }
+        row = self._settled_row(_change_of_matching(used), parameters)
+        if row is None:
+            return self._in_steps.change_matching(owner_id, filters, changes, now=now)
+        return int(row[_CHANGED])
+
     def remove_matching(self, owner_id: UserId, filters: TodoFilters, *, now: datetime) -> int:
         # Nothing to settle: every matching todo goes, whatever its version. Under READ
         # COMMITTED the DELETE checks the filters again on a row changed meanwhile.
@@ -229,6 +248,12 @@ class PostgresTodoWrites(TodoWrites):
     ) -> Todo | None:
         """The todo the write left, or None when its function did not settle it (or is
         missing: the database is behind the release, and the steps still work there)."""
+        row = self._settled_row(statement, parameters)
+        return None if row is None else TODOS.load(row)
+
+    def _settled_row(
+        self, statement: sa.Executable, parameters: Mapping[str, object]
+    ) -> sa.RowMapping | None:
         try:
             [row] = self._session.write_alone(statement, parameters)
         except sa.exc.DBAPIError as error:
@@ -242,10 +267,40 @@ class PostgresTodoWrites(TodoWrites):
             if code in (NOT_SETTLED, _UNDEFINED_FUNCTION):
                 return None
             raise
-        return TODOS.load(row)
+        return row
 
 
+_CHANGED = "changed"
 _REMOVED = "removed"
+
+
+@cache  # one per set of filters used, as the listings are (listing.py)
+def _change_of_matching(filters: frozenset[str]) -> sa.Select[Any]:
+    """One statement, a transaction of its own: the matching todos locked in id order, as
+    the steps lock them, then each changed by todo_change_v1; how many changed version."""
+    todos = todos_table.c
+    matched = (
+        sa.select(todos.id, todos.version)
+        .where(*matching_clauses(filters))
+        .order_by(todos.id)
+        .with_for_update()
+        .subquery("matched")
+    )
+    after = (
+        sa.func.todo_change_v1(
+            column_parameter(todos.user_id, "owner"),
+            matched.c.id,
+            sa.cast(sa.bindparam("changes", type_=sa.Text()), JSONB),
+            sa.false(),
+            sa.null(),
+            sa.bindparam("now", type_=UtcDateTime()),
+            sa.bindparam("max_text_bytes", type_=sa.BigInteger()),
+        )
+        .table_valued(sa.column("version", sa.BigInteger()))
+        .lateral("after")
+    )
+    changed = sa.func.count().filter(after.c.version != matched.c.version)
+    return sa.select(changed.label(_CHANGED)).select_from(matched.join(after, sa.true()))
 
 
 @cache  # one per set of filters used, as the listings are (listing.py)

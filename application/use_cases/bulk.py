@@ -81,13 +81,7 @@ class UpdateTodos:
 
         def attempt() -> int:
             with self._unit_of_work() as uow:
-                found = uow.todos.matching(actor, filters, for_update=True)
-                now = self._clock.now()
-                changed = [new for todo in found if (new := todo.changed(changes, now)) is not todo]
-                if changed:
-                    uow.todos.save_all(changed)
-                    uow.commit()
-                return len(changed)
+                return uow.writes.change_matching(actor, filters, changes, now=self._clock.now())
 
         return retry_stale_writes(attempt)
 

@@ -132,3 +132,22 @@ def test_clearing_completed_todos_racing_toggles_and_moves_loses_nothing(
         changes = uow.todos.changes_after(ALICE, _START, 100)
     gone = {change.position.todo_id for change in changes if change.todo is None}
     assert gone == {todo.id for todo in todos} - {todo.id for todo in remaining}
+
+
+def test_marking_all_complete_racing_toggles_loses_no_change(core_backend: Backend) -> None:
+    """Every change that answered is in the todos' versions: each toggle one, each bulk
+    change one per todo it counted; none lost, none counted twice."""
+    sut = todo_service(core_backend.unit_of_work)
+    todos = [sut.create_todo(ALICE, NewTodo(title=f"todo {n}")) for n in range(6)]
+
+    def write(n: int) -> int:
+        if n % 3 == 0:
+            return sut.update_todos(ALICE, TodoFilters(), TodoChanges(completed=True))
+        sut.toggle_todo(ALICE, todos[n % len(todos)].id)
+        return 1
+
+    with ThreadPoolExecutor(max_workers=THREADS) as pool:
+        changes = sum(pool.map(write, range(36)))
+
+    versions = [sut.get_todo(ALICE, todo.id).version for todo in todos]
+    assert sum(version - 1 for version in versions) == changes

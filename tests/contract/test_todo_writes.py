@@ -309,6 +309,46 @@ def test_a_removal_of_matching_todos_removes_exactly_those_the_filters_match(
     assert {change.position.todo_id for change in changes if change.todo is None} == doomed
 
 
+BULK_CHANGES = st.builds(
+    TodoChanges,
+    priority=st.one_of(st.just(UNSET), st.sampled_from(Priority)),
+    due_at=st.one_of(st.just(UNSET), st.none(), INSTANTS),
+    completed=st.one_of(st.just(UNSET), st.booleans()),
+)
+
+
+@_PROPERTY
+@given(
+    news=st.lists(NEW_TODOS, min_size=1, max_size=6),
+    filters=FILTERS,
+    changes=BULK_CHANGES,
+    moment=MOMENTS,
+)
+def test_a_change_of_matching_todos_stores_what_the_domain_makes_of_each(
+    backend: Backend,
+    news: list[NewTodo],
+    filters: TodoFilters,
+    changes: TodoChanges,
+    moment: timedelta,
+) -> None:
+    """Each matching todo as `Todo.changed` leaves it (one it leaves as it was keeps its
+    version, and is not counted); the others, and another user's, as they were."""
+    owner, other = (UserId(f"{who}-{uuid.uuid4().hex}") for who in ("marker", "bystander"))
+    with backend.unit_of_work() as uow:
+        mine = [_added(uow, new, owner=owner) for new in news]
+        theirs = [_added(uow, new, owner=other) for new in news]
+    now = T0 + moment
+    expected = [todo.changed(changes, now) if filters.matches(todo) else todo for todo in mine]
+
+    with backend.unit_of_work() as uow:
+        changed = uow.writes.change_matching(owner, filters, changes, now=now)
+    assert changed == sum(after is not before for after, before in zip(expected, mine, strict=True))
+
+    with backend.unit_of_work() as uow:
+        assert _by_id(uow.todos.matching(owner, TodoFilters())) == _by_id(expected)
+        assert _by_id(uow.todos.matching(other, TodoFilters())) == _by_id(theirs)
+
+
 def _by_id(todos: Iterable[Todo]) -> dict[TodoId, Todo]:
     return {todo.id: todo for todo in todos}
 

@@ -48,7 +48,7 @@ BUDGETS = {
     "toggle (completed)": 1,
     "delete": 1,
     "move": 1,
-    "bulk update": 4,
+    "bulk update": 1,
     "bulk delete": 1,
     "changes since a sync token": 1,
 }
