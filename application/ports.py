@@ -182,7 +182,8 @@ TOGGLE = Toggle.TOGGLE
 
 
 class TodoWrites(Protocol):
-    """The writes of one todo, each a whole transaction of its own.
+    """The writes of one todo, or of every todo a listing's filters match, each a whole
+    transaction of its own.
 
     Each is done and committed when it returns, and has done nothing when it raises:
     call one on a unit of work that has done nothing else, and commit nothing after

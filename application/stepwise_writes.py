@@ -1,4 +1,4 @@
-"""The writes of one todo as steps on a unit of work's repositories.
+"""The writes of `TodoWrites` as steps on a unit of work's repositories.
 
 Each reads what it needs, lets the domain decide, writes and commits: the reference
 implementation of `TodoWrites`. The in-memory and SQLite stores use it as it is (their

@@ -1,6 +1,8 @@
-"""The writes of one todo on PostgreSQL: each one statement, one round trip.
+"""The writes of `TodoWrites` on PostgreSQL: each one statement, one round trip.
 
-Each calls a database function of migration 0010 (docs/adr/0026). A function settles
+A bulk delete is a data-modifying WITH; a bulk update calls todo_change_v1 for each
+matching todo. Each other write calls a database function of migration 0010
+(docs/adr/0026). A function settles
 only a write that goes through as asked; where anything is off (an inactive owner, a
 key already held, a quota reached, no free order where the todo goes, a missing todo or
 anchor, another version) it changes nothing and answers NOT_SETTLED, and the write is done
