@@ -52,11 +52,6 @@ def matching(owner_id: UserId, filters: TodoFilters) -> tuple[frozenset[str], di
     return frozenset(values), {**values, "owner": owner_id.value}
 
 
-def matching_clauses(filters: frozenset[str]) -> list[ColumnElement[bool]]:
-    """The owner's todos that the filters named match: a statement's WHERE."""
-    return _where(filters)
-
-
 def _filter_values(filters: TodoFilters) -> dict[str, Any]:
     """The parameters of the filters that are set."""
     return {
@@ -107,25 +102,24 @@ def find_listing(owner_id: UserId, query: TodoQuery, *, with_total: bool = False
 
 
 def count_listing(owner_id: UserId, filters: TodoFilters) -> Listing:
-    values = _filter_values(filters)
-    statement = _count_statement(frozenset(values))
-    return Listing(statement, {**values, "owner": owner_id.value})
+    used, parameters = matching(owner_id, filters)
+    return Listing(_count_statement(used), parameters)
 
 
 def matching_listing(owner_id: UserId, filters: TodoFilters, *, for_update: bool) -> Listing:
     """Every one of the owner's todos that `filters` match, locked with `for_update`."""
-    values = _filter_values(filters)
-    statement = _matching_statement(frozenset(values), for_update)
-    return Listing(statement, {**values, "owner": owner_id.value})
+    used, parameters = matching(owner_id, filters)
+    return Listing(_matching_statement(used, for_update), parameters)
 
 
 @cache
 def _matching_statement(filters: frozenset[str], for_update: bool) -> sa.Select[Any]:
-    statement = sa.select(todos_table).where(*_where(filters))
+    statement = sa.select(todos_table).where(*matching_clauses(filters))
     return statement.with_for_update() if for_update else statement
 
 
-def _where(filters: frozenset[str]) -> list[ColumnElement[bool]]:
+def matching_clauses(filters: frozenset[str]) -> list[ColumnElement[bool]]:
+    """The owner's todos that the filters named match: a statement's WHERE."""
     owner = _c.user_id == column_parameter(_c.user_id, "owner")
     return [owner, *(clause for name, (clause, _) in _FILTERS.items() if name in filters)]
 
@@ -135,7 +129,7 @@ def _find_statement(
     sort: Sort, filters: frozenset[str], after: str | None, with_total: bool
 ) -> sa.Select[Any]:
     column = _SORT_COLUMNS[sort.field]
-    clauses = _where(filters)
+    clauses = matching_clauses(filters)
     if after is not None:
         clauses.append(
             _after(column, after_value_is_null=after == "null", descending=sort.descending)
@@ -159,7 +153,7 @@ def _find_statement(
 @cache
 def _count_statement(filters: frozenset[str]) -> sa.Select[Any]:
     count = sa.func.count().label(MATCHING)
-    return sa.select(count).select_from(todos_table).where(*_where(filters))
+    return sa.select(count).select_from(todos_table).where(*matching_clauses(filters))
 
 
 def _after(

@@ -189,8 +189,8 @@ class PostgresTodoWrites(TodoWrites):
     def change_matching(
         self, owner_id: UserId, filters: TodoFilters, changes: TodoChanges, *, now: datetime
     ) -> int:
-        # Each matching todo through todo_change_v1, in one statement: one that any of them
-        # does not settle (a version at its maximum, an inactive owner) is done in steps.
+        # Each matching todo through todo_change_v1, in one statement: if the function
+        # does not settle any one of them (a version at its maximum), all go in steps.
         used, parameters = matching(owner_id, filters)
         parameters |= {
             "changes": _json(TODOS.values_of(changes.given())),
