@@ -91,11 +91,11 @@ def find_listing(owner_id: UserId, query: TodoQuery, *, with_total: bool = False
     match the filters (a scalar subquery PostgreSQL runs once): page and total in
     one round trip, except that an empty page carries no total.
     """
-    values = _filter_values(query.filters)
+    used, values = matching(owner_id, query.filters)
     after = query.after
     after_kind = None if after is None else "null" if after.value is None else "value"
-    statement = _find_statement(query.sort, frozenset(values), after_kind, with_total)
-    values.update(owner=owner_id.value, offset=query.offset, limit=query.limit + 1)
+    statement = _find_statement(query.sort, used, after_kind, with_total)
+    values.update(offset=query.offset, limit=query.limit + 1)
     if after is not None:
         values.update(after_id=after.id, after_value=after.value)
     return Listing(statement, values)
